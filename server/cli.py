@@ -1,0 +1,125 @@
+"""The ``migkg`` command: build, check, query, serve, stats. Each command is a few lines over the package."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from server import media
+from server.settings import Settings
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace, *, publish: bool = True) -> int:
+    from server.pipeline import build
+    from server.pipeline.errors import BuildError
+
+    started = time.perf_counter()
+    try:
+        result = build.run(settings, publish_release=publish, progress=_say)
+    except BuildError as e:
+        _say(f"\nFAILED in step '{e.step}'; nothing was published (the current release is unchanged):")
+        for problem in e.problems:
+            _say(f"  {problem}")
+        return 1
+    total = time.perf_counter() - started
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+    _say(
+        f"\n{'built' if publish else 'checked'}: {len(result.quads)} quads, {result.excerpts} excerpts "
+        f"from {result.curated_files} curated file(s), 0 violations, {len(result.findings)} warning(s)"
+    )
+    if result.findings:
+        from server.pipeline import validate
+
+        _say(validate.format_report(result.findings))
+    _say(f"total {total:.2f} s ({steps})")
+    if result.release:
+        _say(f"release: {result.release}")
+    return 0
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    from server.release import NoReleaseError, open_current
+    from server.store.base import StoreError
+    from server.store.embedded import EmbeddedStore
+
+    text = sys.stdin.read() if args.file in (None, "-") else Path(args.file).read_text(encoding="utf-8")
+    accept = media.accept_for_format(args.format) if args.format else None
+    if args.format and accept is None:
+        _say(f"unknown format {args.format!r}; use one of: {', '.join(f.suffix for f in media.FORMATS)}")
+        return 2
+    try:
+        store = EmbeddedStore(open_current(settings.current_release).snapshot)
+        outcome = store.query(text, accept=accept, base_iri=settings.base_iri)
+    except (NoReleaseError, StoreError) as e:
+        _say(f"error: {e}")
+        return 1
+    sys.stdout.buffer.write(outcome.body)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.web.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _say(f"serving http://{host}:{port}/sparql (release {settings.current_release})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from server import stats
+    from server.release import NoReleaseError, open_current
+
+    try:
+        release = open_current(settings.current_release)
+    except NoReleaseError as e:
+        _say(f"error: {e}")
+        return 1
+    print(f"release {release.id}: {release.metadata.triples} triples in {len(release.metadata.graphs)} graphs")
+    print(stats.render(stats.compute(stats.load(release.snapshot), release.metadata.graphs)))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="migkg", description="Migration Governance Knowledge Graph")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="load, check quotes, reason, validate and publish a release")
+    c = sub.add_parser("check", help="everything build does except publishing; a readable report")
+    for cmd in (b, c):
+        cmd.add_argument("--reasoner", choices=("pellet", "hermit"), help="override MIGKG_REASONER")
+    q = sub.add_parser("query", help="run a SPARQL query against the current release")
+    q.add_argument("file", nargs="?", help="a .rq file, or - / nothing for standard input")
+    q.add_argument("-f", "--format", help="result format: json, xml, csv, tsv, ttl, nt, nq, trig, jsonld, rdf …")
+    s = sub.add_parser("serve", help="serve the current release over HTTP")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    sub.add_parser("stats", help="triples per graph, instances per class and per source")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    if getattr(args, "reasoner", None):
+        settings = settings.model_copy(update={"reasoner": args.reasoner})
+    commands = {
+        "build": cmd_build,
+        "check": lambda s, a: cmd_build(s, a, publish=False),
+        "query": cmd_query,
+        "serve": cmd_serve,
+        "stats": cmd_stats,
+    }
+    return commands[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

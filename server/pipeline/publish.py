@@ -1,0 +1,97 @@
+"""Write a release into a fresh directory, then switch ``build/current`` to it atomically.
+
+The directory is written as ``releases/.tmp-<id>`` and renamed only when every file is complete, so a
+failed or interrupted build leaves the previous release untouched and still current.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, serialize
+
+from server import prefixes
+from server.release import (
+    DUMP_NQUADS,
+    DUMP_TRIG,
+    DUMPS,
+    METADATA,
+    SNAPSHOT,
+    FileInfo,
+    ReleaseMetadata,
+    switch_current,
+)
+
+KEEP_RELEASES = 5
+
+
+def snapshot_bytes(quads: Iterable[Quad]) -> bytes:
+    """Sorted N-Quads: the same graph always gives the same bytes (and checksum)."""
+    lines = serialize(quads, format=RdfFormat.N_QUADS).splitlines(keepends=True)
+    return b"".join(sorted(set(lines)))
+
+
+def triples_per_graph(quads: Iterable[Quad]) -> dict[str, int]:
+    counts = Counter("" if isinstance(q.graph_name, DefaultGraph) else q.graph_name.value for q in quads)
+    return dict(sorted(counts.items()))
+
+
+def _file_info(path: Path) -> FileInfo:
+    return FileInfo(path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def write_release(
+    quads: list[Quad],
+    releases_dir: Path,
+    *,
+    base_iri: str,
+    versions: dict[str, str],
+    timings: dict[str, float],
+    now: datetime | None = None,
+) -> Path:
+    """Write snapshot, dumps and metadata to ``releases_dir/<id>``; return that directory."""
+    now = now or datetime.now(UTC)
+    snapshot = snapshot_bytes(quads)
+    release_id = f"{now:%Y%m%dT%H%M%SZ}-{hashlib.sha256(snapshot).hexdigest()[:8]}"
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    tmp = releases_dir / f".tmp-{release_id}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / DUMPS).mkdir(parents=True)
+    (tmp / SNAPSHOT).write_bytes(snapshot)
+    (tmp / DUMPS / DUMP_NQUADS).write_bytes(gzip.compress(snapshot, mtime=0))
+    trig = serialize(sorted(quads, key=str), format=RdfFormat.TRIG, prefixes=prefixes.PREFIXES)
+    (tmp / DUMPS / DUMP_TRIG).write_bytes(gzip.compress(trig, mtime=0))
+    files = {name: _file_info(tmp / name) for name in (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}")}
+    metadata = ReleaseMetadata(
+        release=release_id,
+        created=now.isoformat(timespec="seconds"),
+        base_iri=base_iri,
+        graphs=triples_per_graph(quads),
+        files=files,
+        versions=versions,
+        timings={k: round(v, 3) for k, v in timings.items()},
+    )
+    (tmp / METADATA).write_text(metadata.to_json(), encoding="utf-8")
+    final = releases_dir / release_id
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+    return final
+
+
+def publish(release_dir: Path, current: Path) -> None:
+    """Make ``release_dir`` the current release and prune old ones (never the current one)."""
+    switch_current(current, release_dir)
+    releases = sorted(
+        (p for p in release_dir.parent.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
+    )
+    for old in releases[KEEP_RELEASES:]:
+        if old.resolve() != current.resolve():
+            shutil.rmtree(old, ignore_errors=True)

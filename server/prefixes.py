@@ -1,0 +1,108 @@
+"""The only place namespace IRIs are typed.
+
+Every module, Turtle file and SPARQL query in the repository binds prefixes to exactly these IRIs
+(a test fails otherwise). IRIs under our base are built from ``BASE`` so that the base stays
+configurable through settings; the constants below are the published, canonical ones.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+BASE: Final = "https://w3id.org/migkg/"
+
+# Our own namespaces.
+MIG: Final = BASE + "def#"
+ONTOLOGY_IRI: Final = BASE + "def"
+ID: Final = BASE + "id/"
+GRAPH: Final = BASE + "graph/"
+EXCERPT: Final = BASE + "excerpt/"
+SHAPES: Final = BASE + "shapes#"
+
+# One prefix per IRI type under /id/ (a "/" cannot stand unescaped in a prefixed name).
+ID_TYPES: Final = (
+    "event",
+    "organisation",
+    "country",
+    "place",
+    "commitment",
+    "practice",
+    "instrument",
+    "document",
+    "person",
+    "role",
+    "membership",
+    "topic",
+    "source",
+    "discrepancy",
+)
+
+# External vocabularies.
+RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
+OWL: Final = "http://www.w3.org/2002/07/owl#"
+XSD: Final = "http://www.w3.org/2001/XMLSchema#"
+SKOS: Final = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS: Final = "http://purl.org/dc/terms/"
+DCAT: Final = "http://www.w3.org/ns/dcat#"
+PROV: Final = "http://www.w3.org/ns/prov#"
+OA: Final = "http://www.w3.org/ns/oa#"
+ORG: Final = "http://www.w3.org/ns/org#"
+SCHEMA: Final = "https://schema.org/"
+FOAF: Final = "http://xmlns.com/foaf/0.1/"
+SH: Final = "http://www.w3.org/ns/shacl#"
+SD: Final = "http://www.w3.org/ns/sparql-service-description#"
+VOID: Final = "http://rdfs.org/ns/void#"
+VANN: Final = "http://purl.org/vocab/vann/"
+WD: Final = "http://www.wikidata.org/entity/"
+GEONAMES: Final = "https://sws.geonames.org/"
+FORMATS: Final = "http://www.w3.org/ns/formats/"
+
+# Prefix -> namespace, the table that Turtle/SPARQL headers are generated from and checked against.
+PREFIXES: Final[dict[str, str]] = {
+    "mig": MIG,
+    **{kind: f"{ID}{kind}/" for kind in ID_TYPES},
+    "graph": GRAPH,
+    "excerpt": EXCERPT,
+    "shape": SHAPES,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "prov": PROV,
+    "oa": OA,
+    "org": ORG,
+    "schema": SCHEMA,
+    "foaf": FOAF,
+    "sh": SH,
+    "sd": SD,
+    "void": VOID,
+    "vann": VANN,
+    "wd": WD,
+    "gn": GEONAMES,
+    "formats": FORMATS,
+}
+
+# Named graphs that are not excerpts.
+GRAPH_ONTOLOGY: Final = GRAPH + "ontology"
+GRAPH_ALIGNMENTS: Final = GRAPH + "alignments"
+GRAPH_INFERRED: Final = GRAPH + "inferred"
+GRAPH_SOURCES: Final = GRAPH + "sources"
+GRAPH_TOPICS: Final = GRAPH + "topics"
+GRAPH_PROVENANCE: Final = GRAPH + "provenance"
+GRAPH_REFERENCE: Final = GRAPH + "reference/"
+
+
+def sparql_header(names: tuple[str, ...] | None = None) -> str:
+    """PREFIX lines for the given prefix names (all when ``None``)."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
+
+
+def turtle_header(names: tuple[str, ...] | None = None) -> str:
+    """``@prefix`` lines for the given prefix names (all when ``None``)."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in chosen.items())

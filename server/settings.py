@@ -1,0 +1,57 @@
+"""One Settings object (environment prefix ``MIGKG_``), created at the edges and passed explicitly.
+
+Nothing else in the package reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server import prefixes
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where things are, how the service behaves. Every field can be set as ``MIGKG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MIGKG_", frozen=True)
+
+    base_iri: str = Field(prefixes.BASE, description="Base of every IRI we mint; answered on any host.")
+    repo_dir: Path = Field(REPO_ROOT, description="Where ontology/, data/, shapes/ and queries/ live.")
+    build_dir: Path = Field(REPO_ROOT / "build", description="Build products; releases/ and current.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before its worker is killed.")
+    query_workers: int = Field(2, ge=1, description="Worker processes evaluating SPARQL queries.")
+    max_query_bytes: int = Field(1_000_000, ge=1, description="Largest query text accepted.")
+    reasoner: str = Field("pellet", pattern="^(pellet|hermit)$")
+    java_memory_mb: int = Field(2000, ge=256, description="Heap for the reasoner's JVM.")
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.repo_dir / "ontology"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.repo_dir / "data"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.repo_dir / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.repo_dir / "queries"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.build_dir / "releases"
+
+    @property
+    def current_release(self) -> Path:
+        """A symlink switched atomically to the newest good release."""
+        return self.build_dir / "current"

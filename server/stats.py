@@ -1,0 +1,105 @@
+"""What a release contains: triples per graph, instances per class, per source, and the share of quoted facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import QuerySolutions, RdfFormat, Store
+
+from server import prefixes
+
+HEAD = prefixes.sparql_header(("mig", "oa", "rdf"))
+
+INSTANCES_PER_CLASS = (
+    HEAD
+    + """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class . FILTER(STRSTARTS(STR(?class), STR(mig:))) }
+GROUP BY ?class ORDER BY DESC(?n) ?class"""
+)
+
+INSTANCES_PER_CLASS_PER_SOURCE = (
+    HEAD
+    + f"""
+SELECT ?source ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSource ?source }}
+  GRAPH ?g {{ ?s a ?class }}
+}} GROUP BY ?source ?class ORDER BY ?source DESC(?n) ?class"""
+)
+
+EXCERPTS_PER_SOURCE = (
+    HEAD
+    + f"""
+SELECT ?source (COUNT(DISTINCT ?g) AS ?excerpts) (COUNT(*) AS ?facts) WHERE {{
+  GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSource ?source }}
+  GRAPH ?g {{ ?s ?p ?o }}
+}} GROUP BY ?source ORDER BY ?source"""
+)
+
+# A "fact" is an asserted triple about a curated entity: a subject under /id/ other than the reference,
+# topic and source graphs' own subjects, in any graph but the inferred one.
+QUOTED_SHARE = (
+    HEAD
+    + f"""
+SELECT (COUNT(*) AS ?facts) (SUM(IF(?quoted, 1, 0)) AS ?withQuote) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }}
+  FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g != <{prefixes.GRAPH_INFERRED}>
+         && !STRSTARTS(STR(?g), "{prefixes.GRAPH_REFERENCE}")
+         && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>))
+  BIND(EXISTS {{ GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSelector ?sel }} }} AS ?quoted)
+}}"""
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def _short(term: object) -> str:
+    value = getattr(term, "value", str(term))
+    for name, iri in prefixes.PREFIXES.items():
+        if value.startswith(iri) and len(value) > len(iri):
+            return f"{name}:{value[len(iri) :]}"
+    return value
+
+
+def _table(store: Store, title: str, query: str) -> Table:
+    result = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(result, QuerySolutions)
+    columns = tuple(v.value for v in result.variables)
+    rows = [tuple(_short(row[c]) if row[c] is not None else "" for c in columns) for row in result]
+    return Table(title, columns, rows)
+
+
+def load(snapshot: Path) -> Store:
+    store = Store()
+    store.bulk_load(path=str(snapshot), format=RdfFormat.N_QUADS)
+    return store
+
+
+def compute(store: Store, graphs: dict[str, int]) -> list[Table]:
+    return [
+        Table("Triples per graph", ("graph", "triples"), [(_short(g), str(n)) for g, n in graphs.items()]),
+        _table(store, "Instances per class (asserted and inferred types)", INSTANCES_PER_CLASS),
+        _table(store, "Excerpts and facts per source", EXCERPTS_PER_SOURCE),
+        _table(
+            store,
+            "Instances per class per source (types stated in that source's excerpts)",
+            INSTANCES_PER_CLASS_PER_SOURCE,
+        ),
+        _table(store, "Facts about curated entities carrying a quote", QUOTED_SHARE),
+    ]
+
+
+def render(tables: list[Table]) -> str:
+    out: list[str] = []
+    for t in tables:
+        widths = [max(len(c), *(len(r[i]) for r in t.rows)) if t.rows else len(c) for i, c in enumerate(t.columns)]
+        out.append(f"\n{t.title}")
+        out.append("  ".join(c.ljust(w) for c, w in zip(t.columns, widths, strict=True)))
+        out.append("  ".join("-" * w for w in widths))
+        out += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in t.rows]
+    return "\n".join(out) + "\n"

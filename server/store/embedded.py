@@ -1,0 +1,131 @@
+"""A release held in memory by pyoxigraph, answering SPARQL with serialized bytes.
+
+A query is parsed, evaluated and serialized by one call in the calling thread: a ``QuerySolutions``
+never leaves the thread that produced it (DESIGN §5: handing one to another thread panicked and took
+uvicorn down). The media type is negotiated once the result says which query form it is, before any
+row is evaluated (pyoxigraph evaluates SELECT and CONSTRUCT lazily, during ``serialize``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from server import media
+from server.media import QueryForm
+from server.store import sparql_text
+from server.store.base import (
+    Dataset,
+    InvalidDataset,
+    NotAcceptable,
+    QueryFailed,
+    QueryOutcome,
+    QuerySyntaxError,
+    StoreUnavailable,
+    UnsupportedQuery,
+    UpdateForbidden,
+)
+
+_COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_NO_FEDERATION = (
+    "Federated queries (SERVICE) are not supported by this endpoint; "
+    "query each service separately and combine the results."
+)
+
+
+def _form(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryForm:
+    if isinstance(result, ox.QuerySolutions):
+        return "solutions"
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean"
+    return "graph"
+
+
+def _named_nodes(iris: tuple[str, ...]) -> list[ox.NamedNode]:
+    nodes = []
+    for iri in iris:
+        try:
+            nodes.append(ox.NamedNode(iri))
+        except ValueError as error:
+            raise InvalidDataset(iri, str(error)) from None
+    return nodes
+
+
+def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: media.ResultFormat) -> bytes:
+    if isinstance(result, ox.QueryTriples):
+        assert fmt.rdf_format is not None
+        body = result.serialize(format=fmt.rdf_format)
+    else:
+        assert fmt.results_format is not None
+        body = result.serialize(format=fmt.results_format)
+    assert body is not None  # no output given: bytes come back
+    return body
+
+
+class EmbeddedStore:
+    """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot; read-only once loaded."""
+
+    def __init__(self, snapshot: Path) -> None:
+        self._store: ox.Store | None = ox.Store()
+        self._store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+        counts = self._store.query(_COUNT_GRAPHS)
+        assert isinstance(counts, ox.QuerySolutions)
+        self._graphs = {row["g"].value: int(row["n"].value) for row in counts}
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: str | None,
+        base_iri: str | None = None,
+        dataset: Dataset | None = None,
+    ) -> QueryOutcome:
+        if self._store is None:
+            raise StoreUnavailable("The store is closed.")
+        if sparql_text.looks_like_update(sparql):
+            raise UpdateForbidden()
+        if sparql_text.uses_service(sparql):
+            raise UnsupportedQuery(_NO_FEDERATION)
+        try:
+            result = self._evaluate(self._store, sparql, base_iri, dataset)
+            kind = _form(result)
+            formats = media.formats_for(kind)
+            chosen = media.negotiate(accept, media.offered(formats))
+            if chosen is None:
+                raise NotAcceptable(media.offered(formats), kind)
+            body = _serialize(result, media.format_for(chosen, formats))
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except (OSError, ValueError, RuntimeError) as error:
+            raise QueryFailed(f"The query could not be evaluated: {error}") from None
+        return QueryOutcome(kind, chosen, body)
+
+    @staticmethod
+    def _evaluate(
+        store: ox.Store, sparql: str, base_iri: str | None, dataset: Dataset | None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run ``sparql`` over the right dataset.
+
+        Without a protocol dataset the default graph is the union of all graphs, unless the query names
+        its own (FROM/FROM NAMED), which pyoxigraph then applies. A protocol dataset replaces both: the
+        default graph is the merge of ``default_graphs`` (empty if none) and only ``named_graphs`` are
+        visible to GRAPH (none if none were given), as the SPARQL 1.1 Protocol requires.
+        """
+        if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
+            union = not sparql_text.has_dataset_clause(sparql)
+            return store.query(sparql, base_iri=base_iri, use_default_graph_as_union=union)
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+            *_named_nodes(dataset.default_graphs or ())
+        ]
+        named_graphs: list[ox.NamedNode | ox.BlankNode] = [*_named_nodes(dataset.named_graphs or ())]
+        return store.query(sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs)
+
+    def graphs(self) -> dict[str, int]:
+        return dict(self._graphs)
+
+    def ready(self) -> bool:
+        return self._store is not None
+
+    def close(self) -> None:
+        self._store = None

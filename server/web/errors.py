@@ -1,0 +1,66 @@
+"""How failures become HTTP responses: one table from exception to status, plain-text bodies."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from server import media
+from server.store.base import (
+    InvalidDataset,
+    NotAcceptable,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+    UnsupportedQuery,
+    UpdateForbidden,
+)
+from server.web.sparql_request import BadRequest
+from server.web.state import Service
+
+RELEASE_HEADER = "X-Migkg-Release"
+
+# QueryTimeout is 503, not 504: no gateway is involved (504 would send proxies and monitoring looking for
+# an upstream at fault); the service refused to spend more than its limit on this request, as Fuseki does.
+STATUS: dict[type[StoreError], int] = {
+    QuerySyntaxError: 400,
+    UnsupportedQuery: 400,
+    InvalidDataset: 400,
+    UpdateForbidden: 403,
+    NotAcceptable: 406,
+    QueryTimeout: 503,
+    StoreUnavailable: 503,
+    QueryFailed: 500,
+}
+
+
+def text_response(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    headers = {"Content-Type": media.content_type(media.TEXT_PLAIN), **(headers or {})}
+    return Response((message.rstrip() + "\n").encode("utf-8"), status, headers=headers)
+
+
+async def store_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StoreError)
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
+    headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else None
+    return text_response(str(error), status, headers)
+
+
+async def bad_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BadRequest)
+    return text_response(str(error), error.status)
+
+
+async def unexpected(request: Request, error: Exception) -> Response:
+    """A bug: 500, still with the release header (this response bypasses the middleware)."""
+    service: Service = request.app.state.service
+    message = "Internal server error; the failure has been logged."
+    return text_response(message, 500, {RELEASE_HEADER: service.release_id})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(BadRequest, bad_request)
+    app.add_exception_handler(Exception, unexpected)

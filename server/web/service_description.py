@@ -1,0 +1,67 @@
+"""The SPARQL 1.1 Service Description of the endpoint (https://www.w3.org/TR/sparql11-service-description/).
+
+A pure function from what the endpoint is (its URL, the release's named graphs and their sizes) to
+triples, and one that serializes them. What it states is what the endpoint does: SPARQL 1.1 Query only
+(no Update, no federation), the union of all graphs as default graph, and every result format of
+``server.media``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pyoxigraph as ox
+
+from server import media, prefixes
+
+_PREFIXES = ("sd", "void", "formats", "xsd")
+
+
+def _sd(name: str) -> ox.NamedNode:
+    return ox.NamedNode(prefixes.SD + name)
+
+
+_TYPE = ox.NamedNode(prefixes.RDF + "type")
+_TRIPLES = ox.NamedNode(prefixes.VOID + "triples")
+_INTEGER = ox.NamedNode(prefixes.XSD + "integer")
+
+
+def description(endpoint: str, graphs: Mapping[str, int]) -> Iterator[ox.Triple]:
+    """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples."""
+    service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    yield ox.Triple(service, _TYPE, _sd("Service"))
+    yield ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint))
+    yield ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query"))
+    yield ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph"))
+    for fmt in media.FORMATS:
+        yield ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.iri))
+    yield ox.Triple(service, _sd("defaultDataset"), dataset)
+    yield ox.Triple(dataset, _TYPE, _sd("Dataset"))
+    yield ox.Triple(dataset, _sd("defaultGraph"), default_graph)
+    yield ox.Triple(default_graph, _TYPE, _sd("Graph"))
+    for name, triples in sorted(graphs.items()):
+        named, graph = ox.BlankNode(), ox.BlankNode()
+        yield ox.Triple(dataset, _sd("namedGraph"), named)
+        yield ox.Triple(named, _TYPE, _sd("NamedGraph"))
+        yield ox.Triple(named, _sd("name"), ox.NamedNode(name))
+        yield ox.Triple(named, _sd("graph"), graph)
+        yield ox.Triple(graph, _TYPE, _sd("Graph"))
+        yield ox.Triple(graph, _TRIPLES, ox.Literal(str(triples), datatype=_INTEGER))
+
+
+def serialize(triples: Iterator[ox.Triple], fmt: media.ResultFormat) -> bytes:
+    """``triples`` in ``fmt`` (an RDF format), with the prefixes of ``server.prefixes``."""
+    assert fmt.rdf_format is not None
+    chosen = {name: prefixes.PREFIXES[name] for name in _PREFIXES}
+    body = ox.serialize(list(triples), format=fmt.rdf_format, prefixes=chosen)
+    assert body is not None
+    return body
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI pyoxigraph accepts (a Host header can make it not one)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,143 @@
+"""The SPARQL 1.1 Protocol's query operation, read from an HTTP request (pure functions, no I/O).
+
+Three forms (Protocol §2.1): GET with ``query`` in the URL; POST ``application/x-www-form-urlencoded``
+with ``query`` in the body; POST ``application/sparql-query`` with the query as the body. Protocol
+parameters (``default-graph-uri``, ``named-graph-uri``, repeatable) are read from the URL and, for a
+form POST, from the body too: a parameter sent in the "wrong" place is used rather than silently dropped.
+``format`` (not part of the Protocol) overrides ``Accept``.
+
+Everything is decoded as strict UTF-8; anything malformed is a ``BadRequest`` (400), an update is
+``UpdateForbidden`` (403).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from server import media
+from server.store.base import Dataset, UpdateForbidden
+
+MAX_FIELDS = 1000
+
+
+class BadRequest(Exception):
+    """A request the Protocol does not allow; ``str()`` tells the client what to change."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Params = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    dataset: Dataset | None = None
+    accept: str | None = None  # from ``format=``; None: use the Accept header
+
+
+def parse_params(raw: bytes, where: str = "URL") -> Params:
+    """``a=1&b=2&a=3`` → ``{'a': ['1', '3'], 'b': ['2']}``, rejecting bytes that are not UTF-8."""
+    try:
+        pairs = parse_qsl(
+            raw.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise BadRequest(f"The {where} parameters are not valid UTF-8 (percent-encode UTF-8 bytes).") from None
+    except ValueError:
+        raise BadRequest(f"Too many {where} parameters (at most {MAX_FIELDS}).") from None
+    params: defaultdict[str, list[str]] = defaultdict(list)
+    for name, value in pairs:
+        params[name].append(value)
+    return dict(params)
+
+
+def merge(*sources: Params) -> Params:
+    merged: defaultdict[str, list[str]] = defaultdict(list)
+    for source in sources:
+        for name, values in source.items():
+            merged[name].extend(values)
+    return dict(merged)
+
+
+def wants_description(params: Params) -> bool:
+    """A GET without ``query`` (or ``update``) asks for the Service Description."""
+    return "query" not in params and "update" not in params
+
+
+def describe_accept(params: Params) -> str | None:
+    """The ``format=`` override of a Service Description request (None: use Accept)."""
+    return _format_accept(params)
+
+
+def from_params(params: Params, max_bytes: int) -> QueryRequest:
+    """A query operation from GET or form parameters."""
+    if "update" in params:
+        raise UpdateForbidden()
+    queries = params.get("query", [])
+    if not queries:
+        raise BadRequest("Missing the 'query' parameter.")
+    if len(queries) > 1:
+        raise BadRequest(f"Exactly one 'query' parameter is allowed; got {len(queries)}.")
+    return QueryRequest(_check_query(queries[0], max_bytes), _dataset(params), _format_accept(params))
+
+
+def from_post(content_type: str | None, body: bytes, url_params: Params, max_bytes: int) -> QueryRequest:
+    """A query operation from a POST: the Content-Type says where the query is."""
+    essence, type_params = media.parse_media_type(content_type or "")
+    charset = type_params.get("charset", media.UTF8).lower()
+    if essence == media.SPARQL_UPDATE or "update" in url_params:
+        raise UpdateForbidden()
+    if essence == media.FORM:
+        return from_params(merge(url_params, parse_params(body, "body")), max_bytes)
+    if essence != media.SPARQL_QUERY:
+        got = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        raise BadRequest(f"A SPARQL query POST needs Content-Type {media.FORM} or {media.SPARQL_QUERY}; got {got}.")
+    if charset not in (media.UTF8, "utf8"):
+        raise BadRequest(f"A {media.SPARQL_QUERY} body must be UTF-8; got charset={charset}.")
+    if "query" in url_params:
+        raise BadRequest(f"The query is the {media.SPARQL_QUERY} body; do not also send 'query' in the URL.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"The query body is not valid UTF-8 (byte {error.start}).") from None
+    return QueryRequest(_check_query(text, max_bytes), _dataset(url_params), _format_accept(url_params))
+
+
+def _check_query(text: str, max_bytes: int) -> str:
+    if not text.strip():
+        raise BadRequest("The query is empty.")
+    if len(text.encode("utf-8")) > max_bytes:
+        raise BadRequest(f"The query is longer than the {max_bytes} bytes this endpoint accepts.", 413)
+    return text
+
+
+def _dataset(params: Params) -> Dataset | None:
+    default, named = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+    if not default and not named:
+        return None
+    return Dataset(tuple(default), tuple(named))
+
+
+def _format_accept(params: Params) -> str | None:
+    values = params.get("format", [])
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest("At most one 'format' parameter is allowed.")
+    accept = media.accept_for_format(values[0])
+    if accept is None:
+        names = sorted({key for f in media.FORMATS for key in f.format_keys})
+        raise BadRequest(f"Unknown format {values[0]!r}; use a media type or one of: {', '.join(names)}.")
+    return accept

@@ -1,0 +1,46 @@
+"""Shared fixtures: the repository built once per test session into a temporary build directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from server.release import Release, open_current
+from server.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from server.pipeline.build import BuildResult
+
+
+@pytest.fixture(scope="session")
+def repo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over the repository's own ontology, data and shapes, building into a temporary directory."""
+    return Settings(repo_dir=REPO_ROOT, build_dir=tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def built(repo_settings: Settings) -> BuildResult:
+    """The full build (load, quotes, Pellet, SHACL, publish) of the repository, once per session."""
+    from server.pipeline import build
+
+    return build.run(repo_settings)
+
+
+@pytest.fixture(scope="session")
+def release(built: BuildResult, repo_settings: Settings) -> Release:
+    return open_current(repo_settings.current_release)
+
+
+@pytest.fixture(scope="session")
+def source_texts() -> dict[str, str]:
+    """Source IRI → text, read from data/sources as the build reads them."""
+    from server.pipeline.load import read_sources
+
+    _, texts = read_sources(REPO_ROOT / "data" / "sources" / "sources.ttl")
+    return {iri: t.text for iri, t in texts.items()}
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)

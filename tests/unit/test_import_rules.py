@@ -1,0 +1,56 @@
+"""DESIGN.md §6: web never imports pipeline, owlready2 or pyshacl; pipeline never imports fastapi; nothing
+imports cli; owlready2 only in pipeline/reason.py and pyshacl only in pipeline/validate.py."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from server.settings import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "server"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def offends(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden))
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "web" in p.relative_to(PACKAGE).parts], ids=rel)
+def test_web_module_never_imports_pipeline_owlready2_or_pyshacl(path: Path) -> None:
+    assert offends(imported(path), ("server.pipeline", "owlready2", "pyshacl")) == []
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "pipeline" in p.relative_to(PACKAGE).parts], ids=rel)
+def test_pipeline_module_never_imports_fastapi_or_web(path: Path) -> None:
+    assert offends(imported(path), ("fastapi", "starlette", "uvicorn", "server.web")) == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=rel)
+def test_no_module_imports_cli(path: Path) -> None:
+    assert offends(imported(path), ("server.cli",)) == []
+
+
+@pytest.mark.parametrize(
+    ("library", "allowed"), [("owlready2", "pipeline/reason.py"), ("pyshacl", "pipeline/validate.py")]
+)
+def test_reasoner_and_shacl_libraries_have_one_home(library: str, allowed: str) -> None:
+    users = {str(p.relative_to(PACKAGE)) for p in MODULES if offends(imported(p), (library,))}
+    assert users <= {allowed}
