@@ -33,6 +33,7 @@ ID_TYPES: Final = (
     "role",
     "membership",
     "topic",
+    "statistic",
     "source",
     "discrepancy",
 )

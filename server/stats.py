@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import QuerySolutions, RdfFormat, Store
+from pyoxigraph import QuerySolutions, Store
 
 from server import prefixes
+from server.store.embedded import load_snapshot
 
 HEAD = prefixes.sparql_header(("mig", "oa", "rdf"))
 
@@ -67,7 +68,7 @@ def _short(term: object) -> str:
 
 
 def _table(store: Store, title: str, query: str) -> Table:
-    result = store.query(query, use_default_graph_as_union=True)
+    result = store.query(query)
     assert isinstance(result, QuerySolutions)
     columns = tuple(v.value for v in result.variables)
     rows = [tuple(_short(row[c]) if row[c] is not None else "" for c in columns) for row in result]
@@ -75,9 +76,7 @@ def _table(store: Store, title: str, query: str) -> Table:
 
 
 def load(snapshot: Path) -> Store:
-    store = Store()
-    store.bulk_load(path=str(snapshot), format=RdfFormat.N_QUADS)
-    return store
+    return load_snapshot(snapshot)
 
 
 def compute(store: Store, graphs: dict[str, int]) -> list[Table]:

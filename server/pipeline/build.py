@@ -91,7 +91,7 @@ def _inferred_provenance(software: str, started: datetime) -> list[Quad]:
 
 def _to_rdflib(triples: Iterable[Triple]) -> rdflib.Graph:
     g = rdflib.Graph()
-    g.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    g.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES) or b"", format="nt")
     return g
 
 
@@ -168,8 +168,12 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
         asserted = [
             q for q in quads if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value not in ASSERTED_EXCLUDED
         ]
-        abox = [t for t in _triples(asserted) if t.subject.value.startswith(prefixes.ID)] if asserted else []
-        nt = serialize([*ontology, *abox], format=RdfFormat.N_TRIPLES).decode("utf-8")
+        abox = [
+            t
+            for t in _triples(asserted)
+            if isinstance(t.subject, NamedNode) and t.subject.value.startswith(prefixes.ID)
+        ]
+        nt = (serialize([*ontology, *abox], format=RdfFormat.N_TRIPLES) or b"").decode("utf-8")
         reasoned = reason.reason(nt, settings.build_dir / "tmp", settings.reasoner, settings.java_memory_mb)
         from_reasoner = {t for raw in reasoned.inferred if (t := _rdflib_triple(raw)) is not None}
         from_rules = materialise.materialise(ontology, abox)

@@ -87,7 +87,11 @@ def read_sources(sources_ttl: Path) -> tuple[list[Quad], dict[str, SourceText]]:
     quads = parse_file(sources_ttl, prefixes.GRAPH_SOURCES)
     problems: list[str] = []
     texts: dict[str, SourceText] = {}
-    subjects = {q.subject for q in quads if q.predicate == RDF_TYPE and q.object == MIG_SOURCE_DOCUMENT}
+    subjects = {
+        q.subject
+        for q in quads
+        if q.predicate == RDF_TYPE and q.object == MIG_SOURCE_DOCUMENT and isinstance(q.subject, NamedNode)
+    }
     for subject in sorted(subjects, key=str):
         values = {q.predicate: q.object for q in quads if q.subject == subject}
         name, digest = values.get(MIG_FILE_NAME), values.get(MIG_SHA256)

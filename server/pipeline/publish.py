@@ -33,7 +33,9 @@ KEEP_RELEASES = 5
 
 def snapshot_bytes(quads: Iterable[Quad]) -> bytes:
     """Sorted N-Quads: the same graph always gives the same bytes (and checksum)."""
-    lines = serialize(quads, format=RdfFormat.N_QUADS).splitlines(keepends=True)
+    data = serialize(quads, format=RdfFormat.N_QUADS)
+    assert data is not None  # no output given: bytes come back
+    lines = data.splitlines(keepends=True)
     return b"".join(sorted(set(lines)))
 
 
@@ -67,6 +69,7 @@ def write_release(
     (tmp / SNAPSHOT).write_bytes(snapshot)
     (tmp / DUMPS / DUMP_NQUADS).write_bytes(gzip.compress(snapshot, mtime=0))
     trig = serialize(sorted(quads, key=str), format=RdfFormat.TRIG, prefixes=prefixes.PREFIXES)
+    assert trig is not None
     (tmp / DUMPS / DUMP_TRIG).write_bytes(gzip.compress(trig, mtime=0))
     files = {name: _file_info(tmp / name) for name in (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}")}
     metadata = ReleaseMetadata(

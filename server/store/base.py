@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from server.media import QueryForm
 
@@ -162,3 +162,10 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the store's resources; further queries raise StoreUnavailable."""
         ...
+
+
+@runtime_checkable
+class ReportsWorkers(Protocol):
+    """A store that can say how many of its workers are loaded and how many are still loading."""
+
+    def status(self) -> dict[str, int]: ...

@@ -2,8 +2,16 @@
 
 A query is parsed, evaluated and serialized by one call in the calling thread: a ``QuerySolutions``
 never leaves the thread that produced it (DESIGN §5: handing one to another thread panicked and took
-uvicorn down). The media type is negotiated once the result says which query form it is, before any
-row is evaluated (pyoxigraph evaluates SELECT and CONSTRUCT lazily, during ``serialize``).
+uvicorn down). The media type is negotiated once the result says which query form it is, before the
+rows are serialized.
+
+The union default graph is materialized at load time in the store's own default graph, rather than
+asked of pyoxigraph with ``use_default_graph_as_union``: in pyoxigraph 0.5.13 that flag (like several
+``FROM``) yields a triple once per graph holding it, so a fact corroborated by two excerpts is counted
+twice (oxigraph issue #1919, fixed upstream by PR #1920), and it also makes pyoxigraph ignore a query's
+own ``FROM``. The store's default graph is a set, so it holds the RDF merge, and queries without a
+protocol dataset run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more copy of
+the distinct triples in memory.
 """
 
 from __future__ import annotations
@@ -22,12 +30,14 @@ from server.store.base import (
     QueryFailed,
     QueryOutcome,
     QuerySyntaxError,
+    StoreError,
     StoreUnavailable,
     UnsupportedQuery,
     UpdateForbidden,
 )
 
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _NO_FEDERATION = (
     "Federated queries (SERVICE) are not supported by this endpoint; "
     "query each service separately and combine the results."
@@ -63,12 +73,23 @@ def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fm
     return body
 
 
+def load_snapshot(snapshot: Path) -> ox.Store:
+    """A release's quads in an in-memory store whose default graph holds their union (the RDF merge).
+
+    Every reader of a release (the endpoint, ``migkg stats``, the data tests) loads it this way, so all of
+    them see the same default graph; query it without ``use_default_graph_as_union`` (see module doc).
+    """
+    store = ox.Store()
+    store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+    store.update(_MATERIALIZE_UNION)
+    return store
+
+
 class EmbeddedStore:
     """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot; read-only once loaded."""
 
     def __init__(self, snapshot: Path) -> None:
-        self._store: ox.Store | None = ox.Store()
-        self._store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+        self._store: ox.Store | None = load_snapshot(snapshot)
         counts = self._store.query(_COUNT_GRAPHS)
         assert isinstance(counts, ox.QuerySolutions)
         self._graphs = {row["g"].value: int(row["n"].value) for row in counts}
@@ -87,19 +108,35 @@ class EmbeddedStore:
             raise UpdateForbidden()
         if sparql_text.uses_service(sparql):
             raise UnsupportedQuery(_NO_FEDERATION)
+        answer = self._answer(self._store, sparql, accept, base_iri, dataset)
+        if isinstance(answer, StoreError):
+            raise answer  # raised here, where no pyoxigraph object is in scope (see _answer)
+        return answer
+
+    @classmethod
+    def _answer(
+        cls, store: ox.Store, sparql: str, accept: str | None, base_iri: str | None, dataset: Dataset | None
+    ) -> QueryOutcome | StoreError:
+        """Evaluate and serialize; failures are returned, not raised.
+
+        A raised exception's traceback keeps this frame, and with it the pyoxigraph result, alive for
+        whoever catches it, possibly in another thread, where dropping the result panics (pyo3:
+        "unsendable, but is being dropped on another thread"). Returning lets the result die here.
+        """
         try:
-            result = self._evaluate(self._store, sparql, base_iri, dataset)
+            result = cls._evaluate(store, sparql, base_iri, dataset)
             kind = _form(result)
             formats = media.formats_for(kind)
             chosen = media.negotiate(accept, media.offered(formats))
             if chosen is None:
-                raise NotAcceptable(media.offered(formats), kind)
-            body = _serialize(result, media.format_for(chosen, formats))
+                return NotAcceptable(media.offered(formats), kind)
+            return QueryOutcome(kind, chosen, _serialize(result, media.format_for(chosen, formats)))
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
-        except (OSError, ValueError, RuntimeError) as error:
-            raise QueryFailed(f"The query could not be evaluated: {error}") from None
-        return QueryOutcome(kind, chosen, body)
+            return QuerySyntaxError(str(error))
+        except StoreError as error:
+            return type(error)(*error.args)
+        except Exception as error:  # OSError from the engine, or a bug: never with a result attached
+            return QueryFailed(f"The query could not be evaluated: {type(error).__name__}: {error}")
 
     @staticmethod
     def _evaluate(
@@ -107,14 +144,13 @@ class EmbeddedStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run ``sparql`` over the right dataset.
 
-        Without a protocol dataset the default graph is the union of all graphs, unless the query names
-        its own (FROM/FROM NAMED), which pyoxigraph then applies. A protocol dataset replaces both: the
-        default graph is the merge of ``default_graphs`` (empty if none) and only ``named_graphs`` are
-        visible to GRAPH (none if none were given), as the SPARQL 1.1 Protocol requires.
+        Without a protocol dataset the default graph is the (materialized) union of all graphs, unless
+        the query names its own with FROM/FROM NAMED. A protocol dataset replaces both: the default graph
+        is the merge of ``default_graphs`` (empty if none) and only ``named_graphs`` are visible to GRAPH
+        (none if none were given), as the SPARQL 1.1 Protocol requires.
         """
         if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
-            union = not sparql_text.has_dataset_clause(sparql)
-            return store.query(sparql, base_iri=base_iri, use_default_graph_as_union=union)
+            return store.query(sparql, base_iri=base_iri)
         default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
             *_named_nodes(dataset.default_graphs or ())
         ]

@@ -242,7 +242,7 @@ class WorkerPool:
         if self._closed:
             return "The store is closed."
         if self._failure and not self.ready():
-            return f"The store is not available: {self._failure}"
+            return "The store is not available: the release snapshot could not be loaded (see the server log)."
         if not self.ready():
             return "The store is still loading the release; try again in a few seconds."
         return f"Every query worker stayed busy for {self._timeout:g} s; try again later."

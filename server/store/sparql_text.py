@@ -1,18 +1,15 @@
 """What a SPARQL string says before it is evaluated, found by a small lexer.
 
-pyoxigraph (0.5) does not expose its parsed algebra to Python, yet the endpoint must know three things
+pyoxigraph (0.5) does not expose its parsed algebra to Python, yet the endpoint must know two things
 about a query without running it:
 
-* whether it has a dataset clause (``FROM``/``FROM NAMED``): the union default graph must then be turned
-  off, or pyoxigraph silently ignores the clause (measured: ``use_default_graph_as_union=True`` with
-  ``FROM <g>`` still matched every graph);
 * whether it uses ``SERVICE``: federation is not offered, and the engine's own client has no timeout;
-* whether a string that failed to parse as a query is an update (``INSERT``, ``DROP``…): that earns a 403
-  rather than a syntax error.
+* whether it is an update: its first keyword after the prologue is ``INSERT``, ``DROP``… (no query
+  starts so); that earns a 403 "read-only" rather than a syntax error.
 
 The lexer skips comments, string literals, IRIs, variables, prefixed names, blank node labels and
-language tags, so the keywords it reports are keywords: ``?from``, ``ex:SERVICE``, ``"drop"`` and
-``<http://x/#FROM>`` are not.
+language tags, so the keywords it reports are keywords: ``?service``, ``ex:SERVICE``, ``"drop"`` and
+``<http://x/#SERVICE>`` are not.
 """
 
 from __future__ import annotations
@@ -49,11 +46,6 @@ _PROLOGUE: Final = frozenset({"BASE", "PREFIX", "VERSION"})
 def keywords(sparql: str) -> list[str]:
     """The bare words of ``sparql`` (keywords, ``a``, function names), upper-cased, in order."""
     return [m.group("word").upper() for m in _TOKEN.finditer(sparql) if m.lastgroup == "word"]
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """Whether the query names its own dataset with ``FROM`` or ``FROM NAMED``."""
-    return "FROM" in keywords(sparql)
 
 
 def uses_service(sparql: str) -> bool:

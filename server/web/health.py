@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from server.store.base import ReportsWorkers
 from server.web.state import ServiceDep
 
 router = APIRouter()
@@ -12,6 +13,12 @@ router = APIRouter()
 
 @router.get("/healthz", summary="Readiness of the SPARQL store")
 async def healthz(service: ServiceDep) -> JSONResponse:
-    ready = service.store is not None and service.store.ready()
-    body = {"status": "ready" if ready else "starting", "release": service.release_id}
+    store = service.store
+    ready = store is not None and store.ready()
+    status = "ready" if ready else "starting"
+    body: dict[str, object] = {"status": status, "release": service.release_id}
+    if isinstance(store, ReportsWorkers):
+        workers = body["workers"] = store.status()
+        if not ready and not any(workers.values()):
+            body["status"] = "failed"  # no worker loaded, none loading: the log says why
     return JSONResponse(body, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})

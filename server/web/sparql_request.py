@@ -4,7 +4,7 @@ Three forms (Protocol §2.1): GET with ``query`` in the URL; POST ``application/
 with ``query`` in the body; POST ``application/sparql-query`` with the query as the body. Protocol
 parameters (``default-graph-uri``, ``named-graph-uri``, repeatable) are read from the URL and, for a
 form POST, from the body too: a parameter sent in the "wrong" place is used rather than silently dropped.
-``format`` (not part of the Protocol) overrides ``Accept``.
+``format`` (not part of the Protocol) overrides ``Accept`` when it names a format.
 
 Everything is decoded as strict UTF-8; anything malformed is a ``BadRequest`` (400), an update is
 ``UpdateForbidden`` (403).
@@ -109,7 +109,7 @@ def from_post(content_type: str | None, body: bytes, url_params: Params, max_byt
     if "query" in url_params:
         raise BadRequest(f"The query is the {media.SPARQL_QUERY} body; do not also send 'query' in the URL.")
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8-sig")  # a leading byte-order mark is dropped
     except UnicodeDecodeError as error:
         raise BadRequest(f"The query body is not valid UTF-8 (byte {error.start}).") from None
     return QueryRequest(_check_query(text, max_bytes), _dataset(url_params), _format_accept(url_params))
@@ -131,13 +131,11 @@ def _dataset(params: Params) -> Dataset | None:
 
 
 def _format_accept(params: Params) -> str | None:
-    values = params.get("format", [])
-    if not values:
-        return None
-    if len(values) > 1:
-        raise BadRequest("At most one 'format' parameter is allowed.")
-    accept = media.accept_for_format(values[0])
-    if accept is None:
-        names = sorted({key for f in media.FORMATS for key in f.format_keys})
-        raise BadRequest(f"Unknown format {values[0]!r}; use a media type or one of: {', '.join(names)}.")
-    return accept
+    """The Accept value ``format=`` stands for; None leaves the choice to the Accept header.
+
+    Lenient on purpose: clients such as SPARQLWrapper send ``format`` (and ``output``, ``results``) with
+    values meant for other servers, sometimes twice (``format=tsv&format=text/tab-separated-values``).
+    Every value naming a format counts, in order; the others are ignored rather than refused.
+    """
+    known = [accept for value in params.get("format", []) if (accept := media.accept_for_format(value))]
+    return ", ".join(known) if known else None

@@ -35,7 +35,8 @@ def test_materialise_closes_transitive_sub_organisation_and_its_super_property()
     inferred = materialise(
         ONTOLOGY,
         facts(
-            "<organisation/a> mig:subOrganisationOf <organisation/b> . <organisation/b> mig:subOrganisationOf <organisation/c> ."
+            "<organisation/a> mig:subOrganisationOf <organisation/b> ."
+            "<organisation/b> mig:subOrganisationOf <organisation/c> ."
         ),
     )
     assert has(inferred, "organisation/a", MIG + "subOrganisationOf", ID + "organisation/c")

@@ -1,0 +1,71 @@
+"""Every competency query in queries/ answers exactly as its expected-answer file says.
+
+``queries/<name>.rq`` starts with ``# title:`` and ``# description:`` lines; ``queries/<name>.csv`` holds the
+expected answer in SPARQL CSV (header = the projected variables; IRIs in full; literals by lexical form).
+Rows are compared in order when the query has ORDER BY, as a multiset otherwise. Dropping a pair of files
+into queries/ makes it live; a query without an expected answer fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from server import prefixes
+from server.release import Release
+from server.settings import REPO_ROOT
+from server.store.embedded import EmbeddedStore
+
+QUERIES = sorted((REPO_ROOT / "queries").glob("*.rq"))
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def store(release: Release) -> EmbeddedStore:
+    """The endpoint's own store, so the answers are the ones /sparql gives."""
+    return EmbeddedStore(release.snapshot)
+
+
+def header(text: str, field: str) -> str:
+    found = re.search(rf"^# {field}: (.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else ""
+
+
+def as_rows(data: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data)))
+
+
+def answer(store: EmbeddedStore, query: str) -> list[list[str]]:
+    outcome = store.query(query, accept="text/csv, application/sparql-results+json;q=0.5", base_iri=prefixes.BASE)
+    if outcome.kind == "boolean":
+        return [["boolean"], [str(json.loads(outcome.body)["boolean"]).lower()]]
+    return as_rows(outcome.body.decode("utf-8"))
+
+
+def test_there_are_at_least_twelve_competency_queries() -> None:
+    assert len(QUERIES) >= 12
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
+def test_query_has_a_title_a_description_and_an_expected_answer(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert header(text, "title") and header(text, "description")
+    assert path.with_suffix(".csv").is_file(), f"write the expected answer to {path.with_suffix('.csv').name}"
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
+def test_query_gives_its_expected_answer(store: EmbeddedStore, path: Path) -> None:
+    query = path.read_text(encoding="utf-8")
+    expected = as_rows(path.with_suffix(".csv").read_text(encoding="utf-8"))
+    got = answer(store, query)
+    assert got[0] == expected[0], "projected variables differ"
+    assert len(got) > 1, "the query returns no rows; a competency query must answer something"
+    if re.search(r"\bORDER\s+BY\b", query, re.IGNORECASE):
+        assert got[1:] == expected[1:]
+    else:
+        assert sorted(got[1:]) == sorted(expected[1:])
