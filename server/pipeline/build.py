@@ -119,8 +119,7 @@ def load_all(settings: Settings) -> tuple[list[Quad], list[CuratedFile], dict[st
     quads += parse_file(onto / "alignments.ttl", prefixes.GRAPH_ALIGNMENTS)
     source_quads, texts = read_sources(settings.data_dir / "sources" / "sources.ttl")
     quads += source_quads
-    topics = settings.data_dir / "topics.ttl"
-    if topics.is_file():
+    for topics in sorted((settings.data_dir / "topics").glob("*.ttl")):
         quads += parse_file(topics, prefixes.GRAPH_TOPICS)
     files = [read_curated(p) for p in sorted((settings.data_dir / "curated").glob("*.trig"))]
     problems = _duplicate_excerpts(files)

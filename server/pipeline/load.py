@@ -2,7 +2,7 @@
 
 * ``ontology/migkg.ttl`` → ``graph/ontology``; ``ontology/alignments.ttl`` → ``graph/alignments``;
 * ``data/sources/sources.ttl`` → ``graph/sources`` (each file's sha256 checked against the text on disk);
-* ``data/topics.ttl`` → ``graph/topics``;
+* ``data/topics/*.ttl`` → ``graph/topics``;
 * ``data/curated/*.trig`` → one graph per excerpt; the excerpt descriptions (the triples about graph names
   in the file's default graph) are collected separately, to be completed by the quote step and published
   in ``graph/provenance``. Any other triple in a curated file's default graph is an error: every fact sits
