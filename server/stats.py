@@ -79,9 +79,19 @@ def load(snapshot: Path) -> Store:
     return load_snapshot(snapshot)
 
 
+def graph_rows(graphs: dict[str, int]) -> list[tuple[str, str]]:
+    """Triples per named graph; the many excerpt graphs are summed into one row."""
+    excerpts = {g: n for g, n in graphs.items() if g.startswith(prefixes.EXCERPT)}
+    rows = [(_short(g), str(n)) for g, n in graphs.items() if g not in excerpts]
+    if excerpts:
+        rows.append((f"excerpt:* ({len(excerpts)} graphs)", str(sum(excerpts.values()))))
+    rows.append(("total", str(sum(graphs.values()))))
+    return rows
+
+
 def compute(store: Store, graphs: dict[str, int]) -> list[Table]:
     return [
-        Table("Triples per graph", ("graph", "triples"), [(_short(g), str(n)) for g, n in graphs.items()]),
+        Table("Triples per graph", ("graph", "triples"), graph_rows(graphs)),
         _table(store, "Instances per class (asserted and inferred types)", INSTANCES_PER_CLASS),
         _table(store, "Excerpts and facts per source", EXCERPTS_PER_SOURCE),
         _table(
