@@ -36,9 +36,10 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install ## lint, then the whole test suite (unit, shapes, data, HTTP on loopback)
+test: install ## lint and typecheck, then the whole test suite (unit, pipeline, shapes, data, HTTP on loopback)
 	$(BIN)/ruff check server tests
 	$(BIN)/ruff format --check server tests
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install ## ruff check and format check
