@@ -79,10 +79,10 @@ def load(snapshot: Path) -> Store:
     return load_snapshot(snapshot)
 
 
-def graph_rows(graphs: dict[str, int]) -> list[tuple[str, str]]:
+def graph_rows(graphs: dict[str, int]) -> list[tuple[str, ...]]:
     """Triples per named graph; the many excerpt graphs are summed into one row."""
     excerpts = {g: n for g, n in graphs.items() if g.startswith(prefixes.EXCERPT)}
-    rows = [(_short(g), str(n)) for g, n in graphs.items() if g not in excerpts]
+    rows: list[tuple[str, ...]] = [(_short(g), str(n)) for g, n in graphs.items() if g not in excerpts]
     if excerpts:
         rows.append((f"excerpt:* ({len(excerpts)} graphs)", str(sum(excerpts.values()))))
     rows.append(("total", str(sum(graphs.values()))))
