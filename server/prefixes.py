@@ -93,6 +93,7 @@ GRAPH_ALIGNMENTS: Final = GRAPH + "alignments"
 GRAPH_INFERRED: Final = GRAPH + "inferred"
 GRAPH_SOURCES: Final = GRAPH + "sources"
 GRAPH_TOPICS: Final = GRAPH + "topics"
+GRAPH_DISCREPANCIES: Final = GRAPH + "discrepancies"
 GRAPH_PROVENANCE: Final = GRAPH + "provenance"
 GRAPH_REFERENCE: Final = GRAPH + "reference/"
 

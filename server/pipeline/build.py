@@ -121,6 +121,9 @@ def load_all(settings: Settings) -> tuple[list[Quad], list[CuratedFile], dict[st
     quads += source_quads
     for topics in sorted((settings.data_dir / "topics").glob("*.ttl")):
         quads += parse_file(topics, prefixes.GRAPH_TOPICS)
+    discrepancies = settings.data_dir / "discrepancies.ttl"
+    if discrepancies.is_file():
+        quads += parse_file(discrepancies, prefixes.GRAPH_DISCREPANCIES)
     files = [read_curated(p) for p in sorted((settings.data_dir / "curated").glob("*.trig"))]
     problems = _duplicate_excerpts(files)
     if problems:

@@ -286,6 +286,6 @@ def test_format_report_groups_by_rule_with_counts() -> None:
     found = findings(FIXTURES / "invalid" / "two-start-dates.trig")
     report = validate.format_report(found)
     assert report.splitlines()[0].startswith("1 violation")
-    assert "Violation shape:event-start-date (1)" in report
+    assert "Violation unrecorded-disagreement-violation.rq (1)" in report
     assert "event:test-forum-2008  mig:startDate" in report
     assert validate.format_report([]).startswith("No findings")
