@@ -27,6 +27,8 @@ FORM: Final = "application/x-www-form-urlencoded"
 SPARQL_QUERY: Final = "application/sparql-query"
 SPARQL_UPDATE: Final = "application/sparql-update"
 TEXT_PLAIN: Final = "text/plain"
+HTML: Final = "text/html"
+JSON_LD_CONTEXT_PATH: Final = "/context.jsonld"
 JSON: Final = "application/json"
 UTF8: Final = "utf-8"
 
@@ -167,8 +169,10 @@ FORMATS: Final = (
     JSON_LD,
     RDF_XML,
 )
-# What the Service Description is offered in (Turtle by default).
+# What the Service Description and VoID are offered in (Turtle by default).
 DESCRIPTION_FORMATS: Final = (TURTLE, RDF_XML, JSON_LD, N_TRIPLES)
+# What an entity's /doc/ page is offered in besides HTML (HTML first, for browsers sending */*).
+DOCUMENT_FORMATS: Final = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 
 
 def formats_for(form: QueryForm) -> tuple[ResultFormat, ...]:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
@@ -20,7 +24,8 @@ from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
-from server.web import errors, health, sparql
+from server.web import dataset, errors, health, linked_data, sparql
+from server.web.conditional import Conditional
 from server.web.errors import RELEASE_HEADER
 from server.web.state import Service
 
@@ -77,7 +82,11 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.state.service = service
     app.include_router(sparql.router)
     app.include_router(health.router)
+    app.include_router(linked_data.router)
+    app.include_router(dataset.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -87,6 +96,8 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
         expose_headers=[RELEASE_HEADER, "Content-Length"],
         max_age=86_400,
     )
+    created = datetime.fromisoformat(release.metadata.created) if release is not None else None
+    app.add_middleware(Conditional, release_id=service.release_id, created=created)
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
     return app
 

@@ -22,6 +22,7 @@ class Service:
     settings: Settings
     release: Release | None
     store: Store | None = None
+    void_statistics: dict[str, list] | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
 
     @property

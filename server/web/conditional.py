@@ -1,0 +1,68 @@
+"""Conditional GETs: every GET answer is tied to the release it comes from.
+
+The ETag is weak (a compressed and an uncompressed body are the same representation) and derived from the
+release id and what selects the representation (path, query string, Accept, Accept-Language), so it can be
+checked before any work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no
+earlier than the release) gets ``304 Not Modified`` at once. A new release changes every ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNCACHED_PATHS = ("/healthz",)
+
+
+def etag_for(release: str, scope: Scope, headers: Headers) -> str:
+    selector = "\n".join(
+        (scope["path"], scope.get("query_string", b"").decode("latin-1"), headers.get("accept", ""),
+         headers.get("accept-language", ""))
+    )  # fmt: skip
+    return f'W/"{release}-{hashlib.sha256(selector.encode()).hexdigest()[:16]}"'
+
+
+def not_modified(headers: Headers, etag: str, modified: datetime | None) -> bool:
+    """RFC 9110 §13.1: If-None-Match (weak comparison) wins; If-Modified-Since only without it."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = headers.get("if-modified-since")
+    if since and modified is not None:
+        try:
+            return modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class Conditional:
+    def __init__(self, app: ASGIApp, release_id: str, created: datetime | None) -> None:
+        self.app, self.release, self.created = app, release_id, created
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in UNCACHED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        etag = etag_for(self.release, scope, headers)
+        validators = [(b"etag", etag.encode())]
+        if self.created is not None:
+            validators.append((b"last-modified", format_datetime(self.created, usegmt=True).encode()))
+        if not_modified(headers, etag, self.created):
+            await send({"type": "http.response.start", "status": 304, "headers": validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_validators(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                extra = [*validators, (b"cache-control", b"no-cache")]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_validators)

@@ -1,0 +1,290 @@
+"""What the graph says about one entity, shaped for its page: pure functions from SPARQL rows to a view.
+
+The queries are built here and run by the caller on the store (SPARQL JSON results); nothing in this module
+does I/O. Every fact keeps the named graph it sits in, so the page can say how we know it: the quoted
+passage of an excerpt, or the build (inferred), a package (reference), our own vocabulary (ontology, topics).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from server import prefixes
+
+Row = Mapping[str, Mapping[str, str]]  # a SPARQL JSON binding: variable -> {"type", "value", ...}
+
+LABEL_LANGUAGES = ("en", "es", "pt", "fr")
+
+# Display names of the external properties pages show (ours carry rdfs:label in the ontology).
+EXTERNAL_LABELS: dict[str, str] = {
+    prefixes.RDFS + "label": "name",
+    prefixes.RDFS + "comment": "description",
+    prefixes.SKOS + "altLabel": "other name",
+    prefixes.SKOS + "prefLabel": "preferred name",
+    prefixes.SKOS + "definition": "definition",
+    prefixes.SKOS + "notation": "code",
+    prefixes.SKOS + "exactMatch": "same as",
+    prefixes.SKOS + "closeMatch": "close to",
+    prefixes.SKOS + "broader": "broader topic",
+    prefixes.SKOS + "inScheme": "in scheme",
+    prefixes.RDF + "type": "type",
+}
+INCOMING_PAGE = 20
+
+_HEAD = prefixes.sparql_header(("rdf", "rdfs", "skos", "mig", "oa", "graph"))
+
+
+def iri_ref(iri: str) -> str:
+    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI."""
+    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
+        raise ValueError(f"not an IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+def outgoing_query(entity: str) -> str:
+    return f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {iri_ref(entity)} ?p ?o }} }}"
+
+
+def incoming_counts_query(entity: str) -> str:
+    return f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {iri_ref(entity)} }} GROUP BY ?p"
+
+
+def incoming_query(entity: str, prop: str, page: int) -> str:
+    offset = (page - 1) * INCOMING_PAGE
+    return (
+        f"SELECT DISTINCT ?s WHERE {{ ?s {iri_ref(prop)} {iri_ref(entity)} }} "
+        f"ORDER BY ?s LIMIT {INCOMING_PAGE} OFFSET {offset}"
+    )
+
+
+def labels_query(iris: Iterable[str]) -> str:
+    values = " ".join(iri_ref(i) for i in sorted(set(iris)))
+    return _HEAD + (
+        f"SELECT ?x ?label ?kind WHERE {{ VALUES ?x {{ {values} }} "
+        "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
+        "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } }"
+    )
+
+
+def evidence_query(graphs: Iterable[str]) -> str:
+    values = " ".join(iri_ref(g) for g in sorted(set(graphs)))
+    return _HEAD + (
+        "SELECT ?g ?source ?sourceLabel ?exact ?start ?end WHERE { "
+        f"VALUES ?g {{ {values} }} GRAPH graph:provenance {{ "
+        "?g oa:hasSource ?source ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact ?exact ] , "
+        "[ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] } "
+        "OPTIONAL { ?source rdfs:label ?sourceLabel } }"
+    )
+
+
+def construct_query(entity: str) -> str:
+    """The entity's outgoing and incoming triples, with the labels of its neighbours."""
+    e = iri_ref(entity)
+    return _HEAD + (
+        f"CONSTRUCT {{ {e} ?p ?o . ?o rdfs:label ?ol . ?s ?q {e} . ?s rdfs:label ?sl }} WHERE {{ "
+        f"{{ {e} ?p ?o OPTIONAL {{ ?o rdfs:label ?ol }} }} UNION {{ ?s ?q {e} OPTIONAL {{ ?s rdfs:label ?sl }} }} }}"
+    )
+
+
+@dataclass(frozen=True)
+class Term:
+    """An IRI or literal as the page shows it."""
+
+    value: str
+    kind: str  # "uri", "literal", "bnode"
+    label: str = ""
+    language: str = ""
+    datatype: str = ""
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "uri"
+
+    @property
+    def text(self) -> str:
+        return self.label or self.value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How we know a fact: the graph it sits in and, for an excerpt, its quote and place in the source."""
+
+    graph: str
+    kind: str  # "excerpt", "inferred", "reference", "vocabulary", "sources", "other"
+    quote: str = ""
+    source: str = ""
+    source_label: str = ""
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class Fact:
+    value: Term
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    prop: Term
+    facts: list[Fact]
+
+
+@dataclass
+class IncomingGroup:
+    prop: Term
+    count: int
+    subjects: list[Term]
+
+
+@dataclass
+class EntityView:
+    iri: str
+    label: str
+    language: str
+    alt_labels: list[str]
+    types: list[Term]
+    outgoing: list[Group]
+    incoming: list[IncomingGroup]
+    excerpts: int
+
+
+def graph_kind(graph: str) -> str:
+    if graph.startswith(prefixes.EXCERPT):
+        return "excerpt"
+    if graph == prefixes.GRAPH_INFERRED:
+        return "inferred"
+    if graph.startswith(prefixes.GRAPH_REFERENCE):
+        return "reference"
+    if graph in (prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_TOPICS, prefixes.GRAPH_ALIGNMENTS):
+        return "vocabulary"
+    if graph == prefixes.GRAPH_SOURCES:
+        return "sources"
+    return "other"
+
+
+def preferred_languages(accept_language: str | None, chosen: str | None = None) -> list[str]:
+    """Languages to show labels in, best first: an explicit choice, then Accept-Language (q-ordered), then
+    our fallback chain en → es → pt → fr."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0:
+            ranked.append((-q, i, tag.split("-")[0].lower()))
+    order = ([chosen] if chosen else []) + [tag for _, _, tag in sorted(ranked)] + list(LABEL_LANGUAGES)
+    return list(dict.fromkeys(order))
+
+
+def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> tuple[str, str]:
+    """The (text, language) of the best label for ``languages``; any label if none matches."""
+    for lang in languages:
+        for text, label_lang in labels:
+            if label_lang == lang:
+                return text, lang
+    return labels[0] if labels else ("", "")
+
+
+def _labels(rows: Iterable[Row]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
+    main: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    alt: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        x, label, kind = row["x"]["value"], row["label"], row["kind"]["value"]
+        if kind == "label":
+            main[x].append((label["value"], label.get("xml:lang", "")))
+        else:
+            alt[x].append(label["value"])
+    return main, alt
+
+
+def _term(binding: Mapping[str, str], labels: Mapping[str, list[tuple[str, str]]], languages: Sequence[str]) -> Term:
+    value = binding["value"]
+    if binding["type"] == "uri":
+        return Term(value, "uri", pick_label(labels.get(value, []), languages)[0] or EXTERNAL_LABELS.get(value, ""))
+    if binding["type"] == "bnode":
+        return Term(value, "bnode")
+    return Term(value, "literal", language=binding.get("xml:lang", ""), datatype=binding.get("datatype", ""))
+
+
+def _evidence(graph: str, by_graph: Mapping[str, Row]) -> Evidence:
+    kind = graph_kind(graph)
+    row = by_graph.get(graph)
+    if kind == "excerpt" and row is not None:
+        source_label = row.get("sourceLabel", {}).get("value", "")
+        return Evidence(
+            graph, kind, row["exact"]["value"], row["source"]["value"], source_label, int(row["start"]["value"]),
+            int(row["end"]["value"]),
+        )  # fmt: skip
+    return Evidence(graph, kind)
+
+
+def iris_to_label(outgoing: Iterable[Row], incoming_counts: Iterable[Row], entity: str) -> set[str]:
+    iris = {entity}
+    for row in outgoing:
+        iris.add(row["p"]["value"])
+        if row["o"]["type"] == "uri":
+            iris.add(row["o"]["value"])
+    iris.update(row["p"]["value"] for row in incoming_counts)
+    return iris
+
+
+def entity_view(
+    entity: str,
+    outgoing: Sequence[Row],
+    label_rows: Iterable[Row],
+    evidence_rows: Iterable[Row],
+    incoming_counts: Iterable[Row],
+    incoming_first: Mapping[str, Sequence[Row]],
+    languages: Sequence[str],
+) -> EntityView:
+    """The page's view of ``entity`` from the rows of the queries above."""
+    labels, alts = _labels(label_rows)
+    by_graph = {row["g"]["value"]: row for row in evidence_rows}
+    rdf_type, rdfs_label = prefixes.RDF + "type", prefixes.RDFS + "label"
+    grouped: dict[str, dict[tuple[str, str, str], Fact]] = defaultdict(dict)
+    types: dict[str, Term] = {}
+    for row in outgoing:
+        p, o, g = row["p"], row["o"], row["g"]["value"]
+        if p["value"] == rdf_type and o["type"] == "uri":
+            types.setdefault(o["value"], _term(o, labels, languages))
+        key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
+        fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
+        if all(ev.graph != g for ev in fact.evidence):
+            fact.evidence.append(_evidence(g, by_graph))
+    outgoing_groups = [
+        Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
+        for p, facts in grouped.items()
+        if p != rdf_type
+    ]
+    outgoing_groups.sort(key=lambda grp: (grp.prop.value != rdfs_label, grp.prop.text.lower()))
+    incoming = [
+        IncomingGroup(
+            _term({"type": "uri", "value": row["p"]["value"]}, labels, languages),
+            int(row["n"]["value"]),
+            [
+                Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
+                for r in incoming_first.get(row["p"]["value"], [])
+            ],
+        )
+        for row in incoming_counts
+    ]
+    incoming.sort(key=lambda grp: grp.prop.text.lower())
+    label, language = pick_label(labels.get(entity, []), languages)
+    excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
+    return EntityView(
+        entity,
+        label or entity.rsplit("/", 1)[-1],
+        language,
+        sorted(set(alts.get(entity, [])) | {t for t, _ in labels.get(entity, []) if t != label}),
+        sorted(types.values(), key=lambda t: t.text),
+        outgoing_groups,
+        incoming,
+        len(excerpts),
+    )

@@ -1,0 +1,101 @@
+"""VoID (https://www.w3.org/TR/void/) at ``/.well-known/void``: the dataset, its class and property
+partitions, its links to Wikidata and GeoNames, its dumps, SPARQL endpoint and licence.
+
+``statistics_queries`` are run once per release by the router; ``description`` is a pure function of their
+rows and of the URLs the client used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from server import prefixes
+from server.release import Release
+
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+LINK_TARGETS = {"wikidata": prefixes.WD, "geonames": prefixes.GEONAMES}
+
+STATISTICS: dict[str, str] = {
+    "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+    "properties": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p",
+    "entities": f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{prefixes.ID}")) }}',
+    **{
+        name: f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{prefixes.SKOS}exactMatch> ?o "
+        f'FILTER(STRSTARTS(STR(?o), "{target}")) }}'
+        for name, target in LINK_TARGETS.items()
+    },
+}
+
+_TYPE = ox.NamedNode(prefixes.RDF + "type")
+_INTEGER = ox.NamedNode(prefixes.XSD + "integer")
+
+
+def _v(name: str) -> ox.NamedNode:
+    return ox.NamedNode(prefixes.VOID + name)
+
+
+def _dc(name: str) -> ox.NamedNode:
+    return ox.NamedNode(prefixes.DCTERMS + name)
+
+
+def _count(n: int | str) -> ox.Literal:
+    return ox.Literal(str(n), datatype=_INTEGER)
+
+
+def description(
+    base_url: str,
+    base_iri: str,
+    release: Release | None,
+    stats: Mapping[str, Sequence[Mapping[str, Mapping[str, str]]]],
+) -> Iterator[ox.Triple]:
+    dataset = ox.NamedNode(base_iri + "dataset")
+    yield ox.Triple(dataset, _TYPE, _v("Dataset"))
+    yield ox.Triple(dataset, _dc("title"), ox.Literal("Migration Governance Knowledge Graph", language="en"))
+    yield ox.Triple(dataset, _dc("title"), ox.Literal("Grafo de Conocimiento de Gobernanza Migratoria", language="es"))
+    yield ox.Triple(dataset, _dc("description"), ox.Literal(
+        "Who met where, who committed to what, and which practices put it into effect in migration governance "
+        "across the Americas and Ibero-America; every fact with the verbatim passage of the source that states it.",
+        language="en"))  # fmt: skip
+    yield ox.Triple(dataset, _dc("license"), ox.NamedNode(LICENSE))
+    yield ox.Triple(dataset, _v("sparqlEndpoint"), ox.NamedNode(base_url + "sparql"))
+    yield ox.Triple(dataset, _v("uriSpace"), ox.Literal(base_iri + "id/"))
+    yield ox.Triple(dataset, _v("vocabulary"), ox.NamedNode(prefixes.ONTOLOGY_IRI))
+    yield ox.Triple(dataset, _v("rootResource"), ox.NamedNode(base_iri + "id/"))
+    if release is not None:
+        yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples))
+        yield ox.Triple(
+            dataset,
+            _dc("modified"),
+            ox.Literal(release.metadata.created, datatype=ox.NamedNode(prefixes.XSD + "dateTime")),
+        )
+        yield ox.Triple(dataset, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
+        for name in sorted(release.metadata.files):
+            if name.startswith("dumps/"):
+                yield ox.Triple(
+                    dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name.removeprefix('dumps/')}")
+                )
+    for row in stats.get("entities", []):
+        yield ox.Triple(dataset, _v("entities"), _count(row["n"]["value"]))
+    yield ox.Triple(dataset, _v("classes"), _count(len(stats.get("classes", []))))
+    yield ox.Triple(dataset, _v("properties"), _count(len(stats.get("properties", []))))
+    for i, row in enumerate(sorted(stats.get("classes", []), key=lambda r: r["c"]["value"])):
+        part = ox.NamedNode(f"{base_iri}dataset#class-{i}")
+        yield ox.Triple(dataset, _v("classPartition"), part)
+        yield ox.Triple(part, _v("class"), ox.NamedNode(row["c"]["value"]))
+        yield ox.Triple(part, _v("entities"), _count(row["n"]["value"]))
+    for i, row in enumerate(sorted(stats.get("properties", []), key=lambda r: r["p"]["value"])):
+        part = ox.NamedNode(f"{base_iri}dataset#property-{i}")
+        yield ox.Triple(dataset, _v("propertyPartition"), part)
+        yield ox.Triple(part, _v("property"), ox.NamedNode(row["p"]["value"]))
+        yield ox.Triple(part, _v("triples"), _count(row["n"]["value"]))
+    for name, target in LINK_TARGETS.items():
+        for row in stats.get(name, []):
+            linkset = ox.NamedNode(f"{base_iri}dataset#links-{name}")
+            yield ox.Triple(dataset, _v("subset"), linkset)
+            yield ox.Triple(linkset, _TYPE, _v("Linkset"))
+            yield ox.Triple(linkset, _v("subjectsTarget"), dataset)
+            yield ox.Triple(linkset, _v("objectsTarget"), ox.NamedNode(target))
+            yield ox.Triple(linkset, _v("linkPredicate"), ox.NamedNode(prefixes.SKOS + "exactMatch"))
+            yield ox.Triple(linkset, _v("triples"), _count(row["n"]["value"]))

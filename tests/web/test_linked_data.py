@@ -1,0 +1,165 @@
+"""Dereferenceable IRIs, entity pages with evidence, VoID, downloads and conditional GETs — in process, over
+the repository's own built release."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import warnings
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+from server import media, prefixes
+from server.release import Release
+from server.settings import Settings
+from server.store.embedded import EmbeddedStore
+from server.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.build
+
+WORKSHOP = "event/gfmd-2011-san-salvador-workshop"
+
+
+@pytest.fixture(scope="module")
+def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
+    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_id_iri_answers_303_to_its_document(client: TestClient) -> None:
+    response = client.get(f"/id/{WORKSHOP}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/doc/{WORKSHOP}"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/html", media.HTML),
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("text/turtle;q=0.5, application/rdf+xml", "application/rdf+xml"),
+        ("*/*", media.HTML),
+    ],
+)
+def test_document_negotiates_its_format(client: TestClient, accept: str, expected: str) -> None:
+    response = client.get(f"/doc/{WORKSHOP}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(expected)
+    assert "Accept" in response.headers["vary"]
+    assert response.headers["content-location"].startswith("http://testserver/doc/" + WORKSHOP + ".")
+
+
+@pytest.mark.parametrize(("suffix", "fmt"), [("ttl", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES),
+                                             ("rdf", ox.RdfFormat.RDF_XML)])  # fmt: skip
+def test_document_suffix_gives_parseable_rdf_about_the_entity(
+    client: TestClient, suffix: str, fmt: ox.RdfFormat
+) -> None:
+    response = client.get(f"/doc/{WORKSHOP}.{suffix}", headers={"Accept": "text/html"})
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(response.content, format=fmt)]
+    entity = ox.NamedNode(prefixes.ID + WORKSHOP)
+    place = ox.NamedNode(prefixes.ID + "place/san-salvador")
+    assert ox.Triple(entity, ox.NamedNode(prefixes.MIG + "heldIn"), place) in triples
+    assert any(t.subject == place and t.predicate.value == prefixes.RDFS + "label" for t in triples)
+
+
+def test_document_advertises_every_variant_with_link_alternate(client: TestClient) -> None:
+    link = client.get(f"/doc/{WORKSHOP}").headers["link"]
+    for suffix, media_type in [("html", "text/html"), ("ttl", "text/turtle"), ("jsonld", "application/ld+json")]:
+        assert f'<http://testserver/doc/{WORKSHOP}.{suffix}>; rel="alternate"; type="{media_type}"' in link
+
+
+def test_jsonld_uses_the_published_context_and_keeps_language_tags(client: TestClient) -> None:
+    document = client.get(f"/doc/{WORKSHOP}.jsonld").json()
+    assert document["@context"] == "http://testserver" + media.JSON_LD_CONTEXT_PATH
+    context = client.get(media.JSON_LD_CONTEXT_PATH).json()["@context"]
+    assert context == prefixes.PREFIXES
+    expanded = json.dumps(document)
+    assert '"@language": "en"' in expanded and "event:gfmd-2011-san-salvador-workshop" in expanded
+
+
+def test_document_of_unknown_entity_is_404(client: TestClient) -> None:
+    for accept in ("text/html", "text/turtle"):
+        assert client.get("/doc/event/no-such-event", headers={"Accept": accept}).status_code == 404
+
+
+def test_document_with_unacceptable_type_is_406(client: TestClient) -> None:
+    response = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "image/png"})
+    assert response.status_code == 406 and "text/turtle" in response.text
+
+
+def test_entity_page_shows_each_fact_with_its_quote_and_source(client: TestClient) -> None:
+    page = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "text/html"}).text
+    assert "<h1" in page and "Thematic Workshop on Cooperation Strategies" in page
+    assert "How do we know this?" in page
+    assert "&lt;i&gt;Organized and hosted by:&lt;/i&gt;\tGovernment of El Salvador" in page  # the quote, escaped
+    assert "characters 270–327" in page
+    assert 'href="/doc/organisation/slv-government"' in page
+
+
+def test_entity_page_label_follows_accept_language_and_lang_switch(client: TestClient) -> None:
+    english = client.get("/doc/country/nld", headers={"Accept": "text/html", "Accept-Language": "en"}).text
+    spanish = client.get("/doc/country/nld", headers={"Accept": "text/html", "Accept-Language": "es-ES,en;q=0.5"}).text
+    french = client.get("/doc/country/nld?lang=fr", headers={"Accept": "text/html", "Accept-Language": "es"}).text
+    assert '<h1 lang="en">Netherlands</h1>' in english
+    assert '<h1 lang="es">Países Bajos</h1>' in spanish
+    assert '<h1 lang="fr">Pays-Bas</h1>' in french
+
+
+def test_entity_page_lists_incoming_relations_with_counts(client: TestClient) -> None:
+    page = client.get("/doc/organisation/iom", headers={"Accept": "text/html"}).text
+    assert "Referred to by" in page and "with collaboration from" in page
+
+
+def test_revalidation_with_the_etag_answers_304(client: TestClient, release: Release) -> None:
+    first = client.get(f"/doc/{WORKSHOP}.ttl")
+    etag = first.headers["etag"]
+    assert release.id in etag and first.headers["last-modified"]
+    again = client.get(f"/doc/{WORKSHOP}.ttl", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get(f"/doc/{WORKSHOP}.nt", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+
+
+def test_revalidation_with_if_modified_since_answers_304(client: TestClient) -> None:
+    modified = client.get("/.well-known/void").headers["last-modified"]
+    assert client.get("/.well-known/void", headers={"If-Modified-Since": modified}).status_code == 304
+
+
+def test_void_describes_partitions_linksets_dumps_endpoint_and_licence(client: TestClient, release: Release) -> None:
+    response = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    void = prefixes.VOID
+
+    def objects(predicate: str) -> set[str]:
+        return {str(t.object.value) for t in triples if t.predicate.value == void + predicate}
+
+    assert objects("sparqlEndpoint") == {"http://testserver/sparql"}
+    assert objects("dataDump") == {"http://testserver/download/migkg.trig.gz", "http://testserver/download/migkg.nq.gz"}
+    assert prefixes.MIG + "Workshop" in objects("class")
+    assert prefixes.MIG + "organisedBy" in objects("property")
+    assert {prefixes.WD, prefixes.GEONAMES} <= objects("objectsTarget")
+    assert str(release.metadata.triples) in objects("triples")
+    assert any(t.predicate.value == prefixes.DCTERMS + "license" for t in triples)
+
+
+def test_download_serves_dumps_matching_their_published_checksums(client: TestClient, release: Release) -> None:
+    listing = client.get("/download").text
+    for name in ("migkg.trig.gz", "migkg.nq.gz"):
+        info = release.metadata.files[f"dumps/{name}"]
+        assert info.sha256 in listing
+        body = client.get(f"/download/{name}").content
+        assert hashlib.sha256(body).hexdigest() == info.sha256
+        assert gzip.decompress(body)
+    assert client.get("/download/../snapshot.nq").status_code == 404
+    assert client.get("/download/secrets.txt").status_code == 404
