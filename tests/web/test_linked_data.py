@@ -163,3 +163,20 @@ def test_download_serves_dumps_matching_their_published_checksums(client: TestCl
         assert gzip.decompress(body)
     assert client.get("/download/../snapshot.nq").status_code == 404
     assert client.get("/download/secrets.txt").status_code == 404
+
+
+def test_ontology_namespace_serves_html_documentation_of_every_term(client: TestClient) -> None:
+    page = client.get("/def", headers={"Accept": "text/html"}).text
+    for term in ("Workshop", "organisedBy", "startDate", "roleObserver"):
+        assert f'id="{term}"' in page
+    assert "subclass of" in page and 'href="#Event"' in page
+    spanish = client.get("/def?lang=es", headers={"Accept": "text/html"}).text
+    assert "taller" in spanish
+
+
+@pytest.mark.parametrize("path", ["/def", "/def/0.1.0", "/def.ttl"])
+def test_ontology_namespace_serves_the_ontology_graph_as_rdf(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    triples = {(q.subject.value, q.predicate.value) for q in ox.parse(response.content, format=ox.RdfFormat.TURTLE)}
+    assert (prefixes.ONTOLOGY_IRI, prefixes.OWL + "versionIRI") in triples
+    assert (prefixes.MIG + "Workshop", prefixes.RDFS + "subClassOf") in triples
