@@ -4,6 +4,7 @@ A release is a directory ``<build>/releases/<release-id>/`` holding
 
 * ``snapshot.nq``      every quad of the graph (N-Quads), what the server bulk-loads;
 * ``dumps/migkg.trig.gz`` and ``dumps/migkg.nq.gz``, the public dumps;
+* ``search.sqlite``    the full-text search index (``server.search``);
 * ``metadata.json``    release id, creation time, base IRI, triples per named graph, files with sizes and
   sha256, software versions and build timings.
 
@@ -23,6 +24,7 @@ METADATA = "metadata.json"
 DUMPS = "dumps"
 DUMP_TRIG = "migkg.trig.gz"
 DUMP_NQUADS = "migkg.nq.gz"
+SEARCH = "search.sqlite"
 
 
 class NoReleaseError(RuntimeError):
@@ -73,6 +75,10 @@ class Release:
     @property
     def dumps(self) -> Path:
         return self.path / DUMPS
+
+    @property
+    def search_index(self) -> Path:
+        return self.path / SEARCH
 
     @property
     def id(self) -> str:

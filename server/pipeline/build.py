@@ -16,10 +16,11 @@ from pathlib import Path
 import rdflib
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
-from server import prefixes
+from server import prefixes, search
 from server.pipeline import materialise, publish, quotes, reason, reference, validate
 from server.pipeline.errors import BuildError
 from server.pipeline.load import CuratedFile, SourceText, parse_file, read_curated, read_sources
+from server.release import SEARCH
 from server.settings import Settings
 
 Progress = Callable[[str], None]
@@ -186,7 +187,8 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
         quads += _inferred_provenance(reasoned.software, started)
         progress(f"  consistent ({reasoned.software}); {len(inferred)} inferred triples")
     with _step("validate", timings, progress):
-        findings = _validate(settings, quads)
+        store = _store(quads)
+        findings = _validate(settings, quads, store)
         violations = [f for f in findings if f.severity == "Violation"]
         if violations:
             raise BuildError("validate", [validate.format_report(findings)])
@@ -194,16 +196,28 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
     result = BuildResult(quads, timings, findings, excerpts=len(excerpts), curated_files=len(files))
     if publish_release:
         with _step("publish", timings, progress):
+            docs = search.documents(store)
             release = publish.write_release(
-                quads, settings.releases_dir, base_iri=settings.base_iri, versions=versions(), timings=timings
+                quads,
+                settings.releases_dir,
+                base_iri=settings.base_iri,
+                versions=versions(),
+                timings=timings,
+                extra={SEARCH: lambda path: search.write_index(docs, path)},
             )
             publish.publish(release, settings.current_release)
             result.release = release
-            progress(f"  release {release.name}")
+            progress(f"  release {release.name} ({len(docs)} entities in the search index)")
     return result
 
 
-def _validate(settings: Settings, quads: list[Quad]) -> list[validate.Finding]:
+def _store(quads: list[Quad]) -> Store:
+    store = Store()
+    store.extend(quads)
+    return store
+
+
+def _validate(settings: Settings, quads: list[Quad], store: Store) -> list[validate.Finding]:
     """SHACL over the asserted union (ontology as ont_graph), then the graph-wide checks over the dataset."""
     shapes = validate.load_shapes(settings.shapes_dir)
     ontology = _to_rdflib(_triples(_graph(quads, prefixes.GRAPH_ONTOLOGY)))
@@ -211,7 +225,5 @@ def _validate(settings: Settings, quads: list[Quad]) -> list[validate.Finding]:
         q for q in quads if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value not in ASSERTED_EXCLUDED
     ]
     findings = validate.validate_shapes(_to_rdflib(_triples(asserted)), ontology, shapes)
-    store = Store()
-    store.extend(quads)
     findings += validate.run_checks(store, settings.shapes_dir / "checks")
     return findings

@@ -10,7 +10,7 @@ import gzip
 import hashlib
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,9 +55,11 @@ def write_release(
     base_iri: str,
     versions: dict[str, str],
     timings: dict[str, float],
+    extra: Mapping[str, Callable[[Path], None]] | None = None,
     now: datetime | None = None,
 ) -> Path:
-    """Write snapshot, dumps and metadata to ``releases_dir/<id>``; return that directory."""
+    """Write snapshot, dumps, ``extra`` files (name → writer of that path) and metadata to ``releases_dir/<id>``;
+    return that directory."""
     now = now or datetime.now(UTC)
     snapshot = snapshot_bytes(quads)
     release_id = f"{now:%Y%m%dT%H%M%SZ}-{hashlib.sha256(snapshot).hexdigest()[:8]}"
@@ -71,7 +73,10 @@ def write_release(
     trig = serialize(sorted(quads, key=str), format=RdfFormat.TRIG, prefixes=prefixes.PREFIXES)
     assert trig is not None
     (tmp / DUMPS / DUMP_TRIG).write_bytes(gzip.compress(trig, mtime=0))
-    files = {name: _file_info(tmp / name) for name in (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}")}
+    for name, writer in (extra or {}).items():
+        writer(tmp / name)
+    names = (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}", *(extra or {}))
+    files = {name: _file_info(tmp / name) for name in names}
     metadata = ReleaseMetadata(
         release=release_id,
         created=now.isoformat(timespec="seconds"),

@@ -81,6 +81,11 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     """
     store = ox.Store()
     store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+    return with_union_default_graph(store)
+
+
+def with_union_default_graph(store: ox.Store) -> ox.Store:
+    """``store`` with the union of its named graphs copied into its default graph (see module doc)."""
     store.update(_MATERIALIZE_UNION)
     return store
 

@@ -60,3 +60,14 @@ async def download(name: str, service: ServiceDep) -> Response:
         filename=name,
         headers={"Content-Type": "application/gzip", "X-Content-Media-Type": media_type},
     )
+
+
+@router.get("/", summary="Home: what the graph is, and a search box")
+async def home(service: ServiceDep) -> HTMLResponse:
+    meta = service.release.metadata if service.release else None
+    html = (
+        pages.environment()
+        .get_template("home.html")
+        .render(release=service.release_id, triples=meta.triples if meta else 0, graphs=len(meta.graphs) if meta else 0)
+    )
+    return HTMLResponse(html)

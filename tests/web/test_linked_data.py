@@ -180,3 +180,31 @@ def test_ontology_namespace_serves_the_ontology_graph_as_rdf(client: TestClient,
     triples = {(q.subject.value, q.predicate.value) for q in ox.parse(response.content, format=ox.RdfFormat.TURTLE)}
     assert (prefixes.ONTOLOGY_IRI, prefixes.OWL + "versionIRI") in triples
     assert (prefixes.MIG + "Workshop", prefixes.RDFS + "subClassOf") in triples
+
+
+def test_home_page_offers_the_search_box(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'action="/search"' in page and 'name="q"' in page
+
+
+def test_search_api_finds_entities_by_label_acronym_and_quote_without_accents(client: TestClient) -> None:
+    senami = client.get("/api/search", params={"q": "secretaria nacional migrante"}).json()
+    assert senami["results"][0]["iri"].endswith("/organisation/ecu-senami")
+    assert senami["results"][0]["page"] == "/doc/organisation/ecu-senami"
+    by_acronym = client.get("/api/search", params={"q": "PICUM"}).json()
+    assert by_acronym["results"][0]["iri"].endswith("/organisation/picum")
+    by_quote = client.get("/api/search", params={"q": "genetic information bank"}).json()
+    assert by_quote["total"] >= 1
+
+
+def test_search_api_filters_by_type_with_counts(client: TestClient) -> None:
+    everything = client.get("/api/search", params={"q": "migration"}).json()
+    laws = client.get("/api/search", params={"q": "migration", "type": prefixes.MIG + "Law"}).json()
+    law_count = next(t["count"] for t in everything["types"] if t["type"] == prefixes.MIG + "Law")
+    assert 0 < laws["total"] == law_count < everything["total"]
+
+
+def test_search_page_works_without_javascript_and_highlights_matches(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "health windows"}).text
+    assert "<mark>" in page and 'href="/doc/practice/' in page
+    assert client.get("/search", params={"q": "x" * 201}).status_code == 422

@@ -1,0 +1,156 @@
+"""Full-text search over a release: one SQLite FTS5 index per release, written by the build, read by the web.
+
+Every entity (an IRI under ``/id/`` with a label) is one document with four weighted fields: its labels in
+every language, its other names and acronyms, its descriptions (item texts, comments, definitions, measures)
+and the quotes of the passages that state facts about it. The tokenizer folds case and removes diacritics
+(``unicode61 remove_diacritics 2``), so "secretaria" finds "Secretaría". Ranking is BM25 with the label
+weighted highest. Type filters use the entity's classes, inferred superclasses included.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import QuerySolutions, Store
+
+from server import prefixes
+
+WEIGHTS = (10.0, 6.0, 2.0, 1.0)  # label, other names, descriptions, quotes
+MAX_QUERY_TERMS = 12
+
+_HEAD = prefixes.sparql_header(("rdf", "rdfs", "skos", "mig", "oa", "graph"))
+FIELDS_QUERY = (
+    _HEAD
+    + f"""
+SELECT ?e ?field ?text WHERE {{
+  {{ ?e rdfs:label ?text BIND("label" AS ?field) }}
+  UNION {{ ?e skos:prefLabel ?text BIND("label" AS ?field) }}
+  UNION {{ ?e skos:altLabel|mig:acronym ?text BIND("alt" AS ?field) }}
+  UNION {{ ?e mig:text|rdfs:comment|skos:definition|mig:measure ?text BIND("description" AS ?field) }}
+  UNION {{ GRAPH ?g {{ ?e ?p ?o }} GRAPH graph:provenance {{ ?g oa:hasSelector [ oa:exact ?text ] }}
+           BIND("quote" AS ?field) }}
+  FILTER(STRSTARTS(STR(?e), "{prefixes.ID}"))
+}}"""
+)
+TYPES_QUERY = (
+    _HEAD
+    + f"""
+SELECT DISTINCT ?e ?type WHERE {{
+  ?e a ?type FILTER(STRSTARTS(STR(?e), "{prefixes.ID}") && STRSTARTS(STR(?type), STR(mig:)))
+}}"""
+)
+
+SCHEMA = """
+CREATE TABLE entity (id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, labels TEXT NOT NULL);
+CREATE TABLE entity_type (id INTEGER NOT NULL REFERENCES entity(id), type TEXT NOT NULL);
+CREATE INDEX entity_type_by_type ON entity_type(type);
+CREATE VIRTUAL TABLE document USING fts5(label, alt, description, quote, tokenize='unicode61 remove_diacritics 2');
+"""
+
+
+@dataclass
+class Document:
+    iri: str
+    labels: dict[str, str] = field(default_factory=dict)  # language -> label
+    fields: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    types: set[str] = field(default_factory=set)
+
+
+def documents(store: Store) -> list[Document]:
+    """One document per labelled entity, from a store holding the release's named graphs.
+
+    Queried with the union default graph; a text stated in several graphs is kept once.
+    """
+    docs: dict[str, Document] = {}
+    fields = store.query(FIELDS_QUERY, use_default_graph_as_union=True)
+    assert isinstance(fields, QuerySolutions)
+    for row in fields:
+        iri, name, text = row["e"].value, row["field"].value, row["text"]
+        doc = docs.setdefault(iri, Document(iri))
+        doc.fields[name].append(text.value)
+        if name == "label":
+            doc.labels.setdefault(getattr(text, "language", None) or "", text.value)
+    types = store.query(TYPES_QUERY, use_default_graph_as_union=True)
+    assert isinstance(types, QuerySolutions)
+    for row in types:
+        if row["e"].value in docs:
+            docs[row["e"].value].types.add(row["type"].value)
+    return sorted((d for d in docs.values() if d.labels), key=lambda d: d.iri)
+
+
+def write_index(docs: Iterable[Document], path: Path) -> None:
+    """Write the index to ``path`` (a new file)."""
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA)
+        for i, doc in enumerate(docs, start=1):
+            db.execute("INSERT INTO entity VALUES (?, ?, ?)", (i, doc.iri, json.dumps(doc.labels, ensure_ascii=False)))
+            db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types)])
+            texts = ["\n".join(dict.fromkeys(doc.fields.get(f, []))) for f in ("label", "alt", "description", "quote")]
+            db.execute(
+                "INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts)
+            )
+    db.close()
+
+
+def match_expression(query: str) -> str | None:
+    """The FTS5 expression for a user's words: every word must match, as a prefix. None when there are none.
+
+    Words are quoted, so FTS5 operators and punctuation in the input are taken literally.
+    """
+    words = re.findall(r"\w+", query)[:MAX_QUERY_TERMS]
+    return " ".join(f'"{w}"*' for w in words) or None
+
+
+@dataclass(frozen=True)
+class Hit:
+    iri: str
+    labels: Mapping[str, str]
+    types: Sequence[str]
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    hits: list[Hit]
+    type_counts: dict[str, int]
+
+
+def search(path: Path, query: str, type_filter: str | None = None, limit: int = 20, offset: int = 0) -> Results:
+    """Ranked hits for ``query`` (optionally only entities of ``type_filter``), with per-type counts."""
+    expression = match_expression(query)
+    if expression is None:
+        return Results(0, [], {})
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        where = "document MATCH ?" + (
+            " AND document.rowid IN (SELECT id FROM entity_type WHERE type = ?)" if type_filter else ""
+        )
+        params: list[object] = [expression, *([type_filter] if type_filter else [])]
+        total = db.execute(f"SELECT COUNT(*) FROM document WHERE {where}", params).fetchone()[0]
+        rows = db.execute(
+            f"SELECT e.iri, e.labels, snippet(document, -1, char(2), char(3), ' … ', 16), e.id FROM document "
+            f"JOIN entity e ON e.id = document.rowid WHERE {where} ORDER BY bm25(document, {weights}) "
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        counts = dict(
+            db.execute(
+                "SELECT t.type, COUNT(*) FROM document JOIN entity_type t ON t.id = document.rowid "
+                "WHERE document MATCH ? GROUP BY t.type",
+                [expression],
+            ).fetchall()
+        )
+        hits = [
+            Hit(iri, json.loads(labels), [t for (t,) in db.execute("SELECT type FROM entity_type WHERE id = ?", [i])],
+                snippet)
+            for iri, labels, snippet, i in rows
+        ]  # fmt: skip
+    db.close()
+    return Results(total, hits, counts)
