@@ -5,6 +5,7 @@ A release is a directory ``<build>/releases/<release-id>/`` holding
 * ``snapshot.nq``      every quad of the graph (N-Quads), what the server bulk-loads;
 * ``dumps/migkg.trig.gz`` and ``dumps/migkg.nq.gz``, the public dumps;
 * ``search.sqlite``    the full-text search index (``server.search``);
+* ``sources/``         the source documents' texts, as the quotes' offsets count them;
 * ``metadata.json``    release id, creation time, base IRI, triples per named graph, files with sizes and
   sha256, software versions and build timings.
 
@@ -25,6 +26,7 @@ DUMPS = "dumps"
 DUMP_TRIG = "migkg.trig.gz"
 DUMP_NQUADS = "migkg.nq.gz"
 SEARCH = "search.sqlite"
+SOURCES = "sources"
 
 
 class NoReleaseError(RuntimeError):
@@ -79,6 +81,13 @@ class Release:
     @property
     def search_index(self) -> Path:
         return self.path / SEARCH
+
+    def source_text(self, file_name: str) -> str | None:
+        """The text of a source document as published in this release (None if it is not there)."""
+        path = self.path / SOURCES / file_name
+        if "/" in file_name or f"{SOURCES}/{file_name}" not in self.metadata.files or not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8")
 
     @property
     def id(self) -> str:

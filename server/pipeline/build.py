@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from server import prefixes, search
 from server.pipeline import materialise, publish, quotes, reason, reference, validate
 from server.pipeline.errors import BuildError
 from server.pipeline.load import CuratedFile, SourceText, parse_file, read_curated, read_sources
-from server.release import SEARCH
+from server.release import SEARCH, SOURCES
 from server.settings import Settings
 
 Progress = Callable[[str], None]
@@ -203,12 +205,19 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
                 base_iri=settings.base_iri,
                 versions=versions(),
                 timings=timings,
-                extra={SEARCH: lambda path: search.write_index(docs, path)},
+                extra={
+                    SEARCH: lambda path: search.write_index(docs, path),
+                    **{f"{SOURCES}/{t.path.name}": functools.partial(_copy, t.path) for t in texts.values()},
+                },
             )
             publish.publish(release, settings.current_release)
             result.release = release
             progress(f"  release {release.name} ({len(docs)} entities in the search index)")
     return result
+
+
+def _copy(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
 
 
 def _store(quads: list[Quad]) -> Store:

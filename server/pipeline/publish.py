@@ -74,6 +74,7 @@ def write_release(
     assert trig is not None
     (tmp / DUMPS / DUMP_TRIG).write_bytes(gzip.compress(trig, mtime=0))
     for name, writer in (extra or {}).items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         writer(tmp / name)
     names = (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}", *(extra or {}))
     files = {name: _file_info(tmp / name) for name in names}

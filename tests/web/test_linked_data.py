@@ -208,3 +208,27 @@ def test_search_page_works_without_javascript_and_highlights_matches(client: Tes
     page = client.get("/search", params={"q": "health windows"}).text
     assert "<mark>" in page and 'href="/doc/practice/' in page
     assert client.get("/search", params={"q": "x" * 201}).status_code == 422
+
+
+def test_reader_lists_sources_with_their_passage_counts(client: TestClient) -> None:
+    page = client.get("/source").text
+    assert 'href="/source/gfmd-2011-san-salvador-workshop-report"' in page and "quoted passages" in page
+
+
+def test_reader_highlights_every_passage_and_links_it_to_its_facts(
+    client: TestClient, source_texts: dict[str, str]
+) -> None:
+    page = client.get("/source/gfmd-2011-san-salvador-workshop-report").text
+    assert 'id="excerpt-gfmd-2011-ws-organised-hosted"' in page
+    assert 'href="#facts-gfmd-2011-ws-organised-hosted"' in page
+    assert 'id="facts-gfmd-2011-ws-organised-hosted"' in page and 'href="/doc/organisation/slv-government"' in page
+    assert "<mark>" in page and "Thursday, October 13, 2011" in page  # the whole text is there
+
+
+def test_reader_of_unknown_source_is_404(client: TestClient) -> None:
+    assert client.get("/source/no-such-report").status_code == 404
+
+
+def test_entity_evidence_links_to_the_passage_in_the_reader(client: TestClient) -> None:
+    page = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "text/html"}).text
+    assert 'href="/source/gfmd-2011-san-salvador-workshop-report#excerpt-gfmd-2011-ws-organised-hosted"' in page
