@@ -53,6 +53,11 @@ def _triples(quads: Iterable[Quad]) -> list[Triple]:
     return [Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
+def _asserted(quads: Iterable[Quad]) -> list[Quad]:
+    """Everything but the ontology, the alignments and the inferences: what curators and packages assert."""
+    return [q for q in quads if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value not in ASSERTED_EXCLUDED]
+
+
 def _graph(quads: Iterable[Quad], graph: str) -> list[Quad]:
     return [q for q in quads if not isinstance(q.graph_name, DefaultGraph) and q.graph_name.value == graph]
 
@@ -170,9 +175,7 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
         quads += _excerpt_provenance(files, positions)
     with _step("reason", timings, progress):
         ontology = _triples(_graph(quads, prefixes.GRAPH_ONTOLOGY))
-        asserted = [
-            q for q in quads if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value not in ASSERTED_EXCLUDED
-        ]
+        asserted = _asserted(quads)
         abox = [
             t
             for t in _triples(asserted)
@@ -230,9 +233,6 @@ def _validate(settings: Settings, quads: list[Quad], store: Store) -> list[valid
     """SHACL over the asserted union (ontology as ont_graph), then the graph-wide checks over the dataset."""
     shapes = validate.load_shapes(settings.shapes_dir)
     ontology = _to_rdflib(_triples(_graph(quads, prefixes.GRAPH_ONTOLOGY)))
-    asserted = [
-        q for q in quads if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value not in ASSERTED_EXCLUDED
-    ]
-    findings = validate.validate_shapes(_to_rdflib(_triples(asserted)), ontology, shapes)
+    findings = validate.validate_shapes(_to_rdflib(_triples(_asserted(quads))), ontology, shapes)
     findings += validate.run_checks(store, settings.shapes_dir / "checks")
     return findings
