@@ -140,6 +140,10 @@ def load_all(settings: Settings) -> tuple[list[Quad], list[CuratedFile], dict[st
         quads += f.facts
     quads += reference.reference_quads()
     quads += reference.provenance_quads(reference.package_versions())
+    crosscheck = settings.data_dir / "reference" / "organisations-wikidata.csv"
+    if crosscheck.is_file():
+        curated = {q.subject.value for f in files for q in f.facts if isinstance(q.subject, NamedNode)}
+        quads += reference.organisation_quads(crosscheck, curated) + reference.organisation_provenance(crosscheck)
     return quads, files, texts
 
 

