@@ -37,8 +37,8 @@ SELECT ?source (COUNT(DISTINCT ?g) AS ?excerpts) (COUNT(*) AS ?facts) WHERE {{
 }} GROUP BY ?source ORDER BY ?source"""
 )
 
-# A "fact" is an asserted triple about a curated entity: a subject under /id/ other than the reference,
-# topic and source graphs' own subjects, in any graph but the inferred one.
+# A "fact" is an asserted triple about a curated entity: a subject under /id/, in any graph but the inferred
+# one, the reference graphs, and our own vocabularies and findings (topics, source metadata, discrepancies).
 QUOTED_SHARE = (
     HEAD
     + f"""
@@ -46,7 +46,7 @@ SELECT (COUNT(*) AS ?facts) (SUM(IF(?quoted, 1, 0)) AS ?withQuote) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g != <{prefixes.GRAPH_INFERRED}>
          && !STRSTARTS(STR(?g), "{prefixes.GRAPH_REFERENCE}")
-         && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>))
+         && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>, <{prefixes.GRAPH_DISCREPANCIES}>))
   BIND(EXISTS {{ GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSelector ?sel }} }} AS ?quoted)
 }}"""
 )
