@@ -7,7 +7,6 @@ import functools
 import jinja2
 from fastapi.responses import HTMLResponse
 
-from server import prefixes
 from server.web.describe import LABEL_LANGUAGES, EntityView
 from server.web.state import Service
 
@@ -25,10 +24,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def local_path(iri: str, base: str = prefixes.BASE) -> str:
-    """Our own IRIs link to their page on this server (``/id/x`` → ``/doc/x``); others stay as they are."""
+def local_path(iri: str, base: str) -> str:
+    """Our own IRIs link to their page on this server: ``/id/x`` → ``/doc/x``, ``def#term`` → ``/def#term``;
+    others stay as they are. ``base`` is the configured base IRI (settings), never assumed."""
     if iri.startswith(base + "id/"):
         return "/doc/" + iri[len(base) + 3 :]
+    if iri.startswith(base + "def#"):
+        return "/def#" + iri[len(base) + 4 :]
     return iri
 
 

@@ -232,3 +232,8 @@ def test_reader_of_unknown_source_is_404(client: TestClient) -> None:
 def test_entity_evidence_links_to_the_passage_in_the_reader(client: TestClient) -> None:
     page = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "text/html"}).text
     assert 'href="/source/gfmd-2011-san-salvador-workshop-report#excerpt-gfmd-2011-ws-organised-hosted"' in page
+
+
+def test_entity_page_links_properties_to_the_ontology_documentation(client: TestClient) -> None:
+    page = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "text/html"}).text
+    assert 'href="/def#organisedBy"' in page
