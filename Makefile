@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check run serve test lint typecheck format lock stats clean
+.PHONY: help install build check run serve test lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ format: install ## format the code
 lock: ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	test -x $(BIN)/uv || (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+vendor: ## re-vendor the pinned front-end assets (server/web/static/vendor/FILES) from the npm registry
+	rm -rf build/vendor && mkdir -p build/vendor
+	cp server/web/static/vendor/package.json server/web/static/vendor/package-lock.json build/vendor/
+	cd build/vendor && npm ci --ignore-scripts --no-audit --no-fund
+	grep -v '^#' server/web/static/vendor/FILES | while read -r src dst; do mkdir -p "$$(dirname "$$dst")" && cp "build/vendor/node_modules/$$src" "$$dst"; done
 
 clean: ## remove build products (not the venv)
 	rm -rf build .pytest_cache .ruff_cache .mypy_cache
