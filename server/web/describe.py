@@ -68,14 +68,17 @@ def labels_query(iris: Iterable[str]) -> str:
     )
 
 
-def evidence_query(graphs: Iterable[str]) -> str:
-    values = " ".join(iri_ref(g) for g in sorted(set(graphs)))
+def mentions_query(entity: str) -> str:
+    """Every quoted passage whose facts name ``entity`` (as subject or object), with its place in its source."""
+    e = iri_ref(entity)
     return _HEAD + (
         "SELECT ?g ?source ?sourceLabel ?exact ?start ?end WHERE { "
-        f"VALUES ?g {{ {values} }} GRAPH graph:provenance {{ "
+        f"{{ SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {e} ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?q {e} }} }} "
+        f'FILTER (STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }} }} '
+        "GRAPH graph:provenance { "
         "?g oa:hasSource ?source ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact ?exact ] , "
         "[ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] } "
-        "OPTIONAL { ?source rdfs:label ?sourceLabel } }"
+        "OPTIONAL { ?source rdfs:label ?sourceLabel } } ORDER BY ?sourceLabel ?start"
     )
 
 
@@ -140,6 +143,15 @@ class IncomingGroup:
 
 
 @dataclass
+class Mentions:
+    """The passages of one source that name the entity, in reading order."""
+
+    source: str
+    source_label: str
+    passages: list[Evidence]
+
+
+@dataclass
 class EntityView:
     iri: str
     label: str
@@ -149,6 +161,7 @@ class EntityView:
     outgoing: list[Group]
     incoming: list[IncomingGroup]
     excerpts: int
+    mentions: list[Mentions] = field(default_factory=list)
 
 
 def graph_kind(graph: str) -> str:
@@ -225,6 +238,17 @@ def _evidence(graph: str, by_graph: Mapping[str, Row]) -> Evidence:
     return Evidence(graph, kind)
 
 
+def mentions_by_source(evidence_rows: Iterable[Row]) -> list[Mentions]:
+    """Group the rows of ``mentions_query`` by source, keeping each source's passages in reading order."""
+    grouped: dict[str, Mentions] = {}
+    for row in evidence_rows:
+        ev = _evidence(row["g"]["value"], {row["g"]["value"]: row})
+        grouped.setdefault(ev.source, Mentions(ev.source, ev.source_label, [])).passages.append(ev)
+    for group in grouped.values():
+        group.passages.sort(key=lambda ev: (ev.start, ev.end))
+    return sorted(grouped.values(), key=lambda m: m.source_label or m.source)
+
+
 def iris_to_label(outgoing: Iterable[Row], incoming_counts: Iterable[Row], entity: str) -> set[str]:
     iris = {entity}
     for row in outgoing:
@@ -277,6 +301,7 @@ def entity_view(
     ]
     incoming.sort(key=lambda grp: grp.prop.text.lower())
     label, language = pick_label(labels.get(entity, []), languages)
+    mentions = mentions_by_source(by_graph.values())
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
     return EntityView(
         entity,
@@ -287,4 +312,5 @@ def entity_view(
         outgoing_groups,
         incoming,
         len(excerpts),
+        mentions,
     )

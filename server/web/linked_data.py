@@ -141,7 +141,6 @@ async def entity_view(
     iris = describe.iris_to_label(outgoing, counts, entity)
     iris.update(r["s"]["value"] for rs in first.values() for r in rs if r["s"]["type"] == "uri")
     labels = await rows(service, describe.labels_query(iris))
-    graphs = {row["g"]["value"] for row in outgoing if row["g"]["value"].startswith(prefixes.EXCERPT)}
-    evidence = await rows(service, describe.evidence_query(graphs)) if graphs else []
+    evidence = await rows(service, describe.mentions_query(entity))
     languages = describe.preferred_languages(accept_language, lang)
     return describe.entity_view(entity, outgoing, labels, evidence, counts, first, languages)

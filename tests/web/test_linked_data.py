@@ -237,3 +237,18 @@ def test_entity_evidence_links_to_the_passage_in_the_reader(client: TestClient) 
 def test_entity_page_links_properties_to_the_ontology_documentation(client: TestClient) -> None:
     page = client.get(f"/doc/{WORKSHOP}", headers={"Accept": "text/html"}).text
     assert 'href="/def#organisedBy"' in page
+
+
+def test_entity_page_lists_every_passage_that_mentions_it(client: TestClient, release: Release) -> None:
+    """SEGIB is named in passages where it is only the object of a fact; the page lists each one, by source."""
+    segib = prefixes.ID + "organisation/segib"
+    query = f"""SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{
+      {{ GRAPH ?g {{ <{segib}> ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?q <{segib}> }} }}
+      FILTER (STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }}"""
+    outcome = EmbeddedStore(release.snapshot).query(query, accept="application/sparql-results+json")
+    expected = int(json.loads(outcome.body)["results"]["bindings"][0]["n"]["value"])
+    page = client.get("/doc/organisation/segib").text
+    section = page.split('id="mentioned-in"', 1)[1].split("</section>", 1)[0]
+    assert expected > 1
+    assert section.count("read in context") == expected
+    assert "/source/segib-2008-fibemyd-report#excerpt-" in section
