@@ -22,7 +22,7 @@
   var cy = cytoscape({
     container: container,
     elements: elements,
-    minZoom: 0.2, maxZoom: 3, wheelSensitivity: 0.3,
+    minZoom: 0.2, maxZoom: 3,
     style: [
       { selector: "node", style: {
         "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 140, "text-valign": "bottom",
@@ -39,12 +39,15 @@
         "label": network.edges.length > 30 ? "" : "data(label)", "font-size": 9,
         "color": "#5a5a5a", "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.8 } },
       { selector: "edge.directed", style: { "target-arrow-shape": "triangle", "target-arrow-color": "#9a9a9a" } },
-      { selector: "edge:selected, node:selected ~ edge", style: { "label": "data(label)", "line-color": "#0b5394" } },
+      { selector: "edge.near", style: { "label": "data(label)", "line-color": "#0b5394" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#f3c400" } }
     ],
     layout: { name: "concentric", concentric: function (node) { return 10 - node.data("depth"); },
               levelWidth: function () { return 1; }, minNodeSpacing: 40, animate: false }
   });
+  // Hovering a node shows the labels of its edges (hidden when there are many).
+  cy.on("mouseover", "node", function (event) { event.target.connectedEdges().addClass("near"); });
+  cy.on("mouseout", "node", function (event) { event.target.connectedEdges().removeClass("near"); });
   cy.on("tap", "node", function (event) {
     var node = event.target;
     if (node.hasClass("focus")) return;
