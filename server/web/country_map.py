@@ -1,0 +1,137 @@
+"""The world map: ``/map`` (a table of counts per country and role, drawn as a shaded map with d3 when
+JavaScript runs) and ``/api/map`` (JSON). What each count means is in ``ROLES``; a thing counts once per
+country and role however many ways it reaches the country. Country IRIs are ``country:<ISO 3166-1 alpha-3>``;
+the map's shapes (world-atlas) carry ISO 3166-1 numeric codes, matched through pycountry.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import pycountry
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from server import prefixes
+from server.web import describe, focus, pages
+from server.web.linked_data import rows
+from server.web.state import Service, ServiceDep
+
+router = APIRouter()
+
+ATLAS = Path(__file__).parent / "static" / "vendor" / "world-atlas" / "countries-110m.json"
+
+# Role → (name, what one unit of the count is).
+ROLES: dict[str, tuple[str, str]] = {
+    "implementer": (
+        "implementer",
+        "the number of practices (good practices, programmes, projects) implemented in the country or in a place "
+        "within it, or implemented by one of its government bodies",
+    ),
+    "host": (
+        "host",
+        "the number of events held in the country or in a place within it, or hosted by one of its government bodies",
+    ),
+    "member": (
+        "member",
+        "the number of memberships (as member or observer) that its government bodies hold in organisations",
+    ),
+}
+RoleParam = Annotated[str, Query(pattern="^(all|implementer|host|member)$", description="a role, or all")]
+
+_HEAD = prefixes.sparql_header(("mig",))
+
+
+def counts_query() -> str:
+    """``?country ?role ?n``: distinct practices, events or memberships per country and role."""
+    return _HEAD + (
+        "SELECT ?country ?role (COUNT(DISTINCT ?thing) AS ?n) WHERE { "
+        "{ ?thing mig:implementedIn ?country BIND('implementer' AS ?role) } "
+        "UNION { ?thing mig:implementedIn ?place . ?place mig:locatedIn ?country BIND('implementer' AS ?role) } "
+        "UNION { ?thing mig:implementedBy ?body . ?body mig:jurisdiction ?country BIND('implementer' AS ?role) } "
+        "UNION { ?thing a mig:Event ; mig:heldIn ?country BIND('host' AS ?role) } "
+        "UNION { ?thing a mig:Event ; mig:heldIn ?place . ?place mig:locatedIn ?country BIND('host' AS ?role) } "
+        "UNION { ?thing mig:hostedBy ?body . ?body mig:jurisdiction ?country BIND('host' AS ?role) } "
+        "UNION { ?thing a mig:Membership ; mig:memberAgent ?body . ?body mig:jurisdiction ?country "
+        "BIND('member' AS ?role) } "
+        "?country a mig:Country } GROUP BY ?country ?role"
+    )
+
+
+def iso3(country_iri: str) -> str:
+    """``…/id/country/ecu`` → ``ECU``."""
+    return country_iri.rstrip("/").rsplit("/", 1)[-1].upper()
+
+
+def numeric_code(alpha3: str) -> str | None:
+    """The ISO 3166-1 numeric code (as world-atlas spells it, three digits) from pycountry."""
+    country = pycountry.countries.get(alpha_3=alpha3)
+    return None if country is None else str(country.numeric)
+
+
+def alpha3_code(numeric: str) -> str | None:
+    country = pycountry.countries.get(numeric=numeric)
+    return None if country is None else str(country.alpha_3)
+
+
+@functools.cache
+def drawn_codes(atlas: Path = ATLAS) -> frozenset[str]:
+    """The numeric codes of the shapes the vendored atlas draws (tiny countries are missing at 1:110m)."""
+    topology = json.loads(atlas.read_text(encoding="utf-8"))
+    return frozenset(str(g["id"]) for g in topology["objects"]["countries"]["geometries"] if "id" in g)
+
+
+def tally(count_rows: Iterable[describe.Row]) -> dict[str, dict[str, int]]:
+    """Country IRI → role → count, from the rows of ``counts_query``."""
+    result: dict[str, dict[str, int]] = {}
+    for row in count_rows:
+        counts = result.setdefault(row["country"]["value"], dict.fromkeys(ROLES, 0))
+        counts[row["role"]["value"]] = int(row["n"]["value"])
+    return result
+
+
+def as_json(counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], base: str) -> dict[str, Any]:
+    drawn = drawn_codes()
+    countries: list[dict[str, Any]] = []
+    for iri, by_role in counts.items():
+        code = iso3(iri)
+        numeric = numeric_code(code)
+        countries.append({
+            "iri": iri,
+            "page": pages.local_path(iri, base),
+            "label": labels.get(iri, code),
+            "iso3": code,
+            "numeric": numeric,
+            "drawn": numeric in drawn,
+            "counts": {**by_role, "all": sum(by_role.values())},
+        })  # fmt: skip
+    countries.sort(key=lambda c: (-c["counts"]["all"], c["label"]))
+    maxima = {role: max((c["counts"][role] for c in countries), default=0) for role in [*ROLES, "all"]}
+    roles = [{"role": r, "name": name, "counts": what} for r, (name, what) in ROLES.items()]
+    roles.append({"role": "all", "name": "all roles", "counts": "implementer + host + member"})
+    codes = {n: a for n in sorted(drawn) if (a := alpha3_code(n)) is not None}
+    return {"roles": roles, "countries": countries, "max": maxima, "atlas_codes": codes}
+
+
+async def map_data(service: Service, languages: Sequence[str]) -> dict[str, Any]:
+    counts = tally(await rows(service, counts_query()))
+    labels = await focus.labels(service, counts, languages)
+    return as_json(counts, labels, service.settings.base_iri)
+
+
+@router.get("/api/map", summary="Countries by how often they appear as implementers, hosts and members (JSON)")
+async def api_map(request: Request, service: ServiceDep) -> JSONResponse:
+    languages = describe.preferred_languages(request.headers.get("accept-language"))
+    return JSONResponse(await map_data(service, languages))
+
+
+@router.get("/map", summary="A world map of countries by role (HTML; a table without JavaScript)")
+async def map_page(request: Request, service: ServiceDep, role: RoleParam = "all") -> HTMLResponse:
+    languages = describe.preferred_languages(request.headers.get("accept-language"))
+    body = await map_data(service, languages)
+    html = pages.environment().get_template("map.html").render(role=role, release=service.release_id, **body)
+    return HTMLResponse(html)

@@ -1,0 +1,104 @@
+"""What the three pictures (timeline, network, map) share: the ``?focus=`` entity, checked before it reaches a
+query, labels in the reader's languages, and the readable error page or JSON for a bad focus."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from server import prefixes
+from server.web import describe, pages
+from server.web.linked_data import rows
+from server.web.state import Service
+
+# An absolute http(s) IRI without the characters that could leave a SPARQL IRI reference (describe.iri_ref).
+_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+MAX_FOCUS_LENGTH = 500
+
+FocusParam = Annotated[str | None, Query(alias="focus", description="the full IRI of an entity")]
+
+
+class FocusError(Exception):
+    """A focus that cannot be used: ``status`` 400 (malformed) or 404 (the graph says nothing about it)."""
+
+    def __init__(self, status: int, message: str, focus: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.focus = status, message, focus
+
+
+@dataclass(frozen=True)
+class Focus:
+    iri: str
+    label: str
+    page: str
+    types: frozenset[str]
+
+    def is_a(self, *local_names: str) -> bool:
+        return any(prefixes.MIG + name in self.types for name in local_names)
+
+
+def check_iri(focus: str) -> str:
+    """``focus`` if it is an absolute http(s) IRI safe to put between ``<…>``; FocusError 400 otherwise."""
+    focus = focus.strip()
+    if len(focus) > MAX_FOCUS_LENGTH or not _IRI.match(focus):
+        raise FocusError(400, "The focus must be the full IRI of an entity, such as "
+                              f"{prefixes.ID}organisation/segib.", focus)  # fmt: skip
+    return focus
+
+
+def types_query(iris: Iterable[str]) -> str:
+    values = " ".join(describe.iri_ref(i) for i in sorted(set(iris)))
+    return f"SELECT ?x ?type WHERE {{ VALUES ?x {{ {values} }} ?x a ?type }}"
+
+
+def exists_query(iri: str) -> str:
+    return f"SELECT ?p WHERE {{ {describe.iri_ref(iri)} ?p ?o }} LIMIT 1"
+
+
+async def labels(service: Service, iris: Iterable[str], languages: Sequence[str]) -> dict[str, str]:
+    """IRI → its best label for ``languages`` (the IRI's last segment when it has none)."""
+    wanted = set(iris)
+    if not wanted:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in await rows(service, describe.labels_query(wanted)):
+        if row["kind"]["value"] == "label":
+            found.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
+    return {i: describe.pick_label(found.get(i, []), languages)[0] or i.rstrip("/#").rsplit("/", 1)[-1] for i in wanted}
+
+
+async def types(service: Service, iris: Iterable[str]) -> dict[str, set[str]]:
+    wanted = set(iris)
+    result: dict[str, set[str]] = {i: set() for i in wanted}
+    if wanted:
+        for row in await rows(service, types_query(wanted)):
+            result[row["x"]["value"]].add(row["type"]["value"])
+    return result
+
+
+async def resolve(service: Service, focus: str, languages: Sequence[str]) -> Focus:
+    """The focus entity, or FocusError: 400 when malformed, 404 when the graph says nothing about it."""
+    iri = check_iri(focus)
+    if not await rows(service, exists_query(iri)):
+        raise FocusError(404, "The graph says nothing about this entity in this release.", iri)
+    label = (await labels(service, [iri], languages))[iri]
+    kinds = (await types(service, [iri]))[iri]
+    return Focus(iri, label, pages.local_path(iri, service.settings.base_iri), frozenset(kinds))
+
+
+def error_page(error: FocusError, service: Service, picture: str, path: str) -> HTMLResponse:
+    body = (
+        pages.environment()
+        .get_template("focus_error.html")
+        .render(error=error, picture=picture, path=path, release=service.release_id)
+    )
+    return HTMLResponse(body, status_code=error.status)
+
+
+def error_json(error: FocusError) -> Response:
+    return JSONResponse({"error": error.message, "focus": error.focus}, status_code=error.status)
