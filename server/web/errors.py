@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from server import media
@@ -53,6 +54,22 @@ async def bad_request(request: Request, error: Exception) -> Response:
     return text_response(str(error), error.status)
 
 
+def describe_invalid(errors: list[dict]) -> str:
+    """One readable line per invalid parameter: where it was, its name, and what was wrong."""
+    lines = []
+    for error in errors:
+        where = [str(part) for part in error.get("loc", ())]
+        place, name = (where[0], ".".join(where[1:])) if len(where) > 1 else ("request", ".".join(where))
+        lines.append(f"Invalid {place} parameter '{name}': {error.get('msg', 'invalid value')}.")
+    return "\n".join(lines) or "Invalid request parameters."
+
+
+async def invalid_parameters(request: Request, error: Exception) -> Response:
+    """A parameter of the wrong form (a too-long search, an unknown map role): 400 with what to fix."""
+    assert isinstance(error, RequestValidationError)
+    return text_response(describe_invalid(list(error.errors())), 400)
+
+
 async def unexpected(request: Request, error: Exception) -> Response:
     """A bug: 500, still with the release header (this response bypasses the middleware)."""
     service: Service = request.app.state.service
@@ -63,4 +80,5 @@ async def unexpected(request: Request, error: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(BadRequest, bad_request)
+    app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.add_exception_handler(Exception, unexpected)

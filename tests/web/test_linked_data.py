@@ -207,7 +207,23 @@ def test_search_api_filters_by_type_with_counts(client: TestClient) -> None:
 def test_search_page_works_without_javascript_and_highlights_matches(client: TestClient) -> None:
     page = client.get("/search", params={"q": "health windows"}).text
     assert "<mark>" in page and 'href="/doc/practice/' in page
-    assert client.get("/search", params={"q": "x" * 201}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        ("/search", {"q": "x" * 201}, "Invalid query parameter 'q': String should have at most 200 characters"),
+        ("/map", {"role": "tourist"}, "Invalid query parameter 'role'"),
+        ("/doc/" + WORKSHOP, {"page": "0"}, "Invalid query parameter 'page'"),
+    ],
+)
+def test_a_parameter_of_the_wrong_form_is_a_400_saying_what_to_fix(
+    client: TestClient, path: str, params: dict[str, str], expected: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert expected in response.text
 
 
 def test_reader_lists_sources_with_their_passage_counts(client: TestClient) -> None:
