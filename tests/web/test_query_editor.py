@@ -360,3 +360,54 @@ def test_editor_script_restricts_autocompleters_before_creating_yasgui() -> None
     restrict = script.index('Yasqe.defaults.autocompleters = ["prefixes", "variables"]')
     assert restrict < script.index("new window.Yasgui(")
     assert not re.search(r"https?://", script), "the editor script must not name an outside URL"
+
+
+# --- /sparql without a query: the editor for a browser, the Service Description for everyone else -----------
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+DESCRIPTION_TYPES = {"text/turtle", "application/rdf+xml", "application/ld+json", "application/n-triples"}
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/html", "text/html, */*;q=0.5"])
+def test_browser_asking_sparql_without_query_is_sent_to_the_editor(client: TestClient, accept: str) -> None:
+    response = client.get("/sparql", headers={"Accept": accept}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/query"
+    assert "Accept" in response.headers["vary"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),  # curl, python-requests, httpx
+        ("text/*", "text/turtle"),
+        ("text/turtle", "text/turtle"),
+        ("application/turtle,text/turtle", "text/turtle"),  # SPARQLWrapper, TURTLE
+        ("application/rdf+xml", "application/rdf+xml"),  # SPARQLWrapper, RDF/XML
+        ("application/ld+json,application/x-json+ld", "application/ld+json"),  # SPARQLWrapper, JSON-LD
+        ("text/rdf+n3,application/rdf+xml,text/turtle,application/turtle", "text/turtle"),  # SPARQLWrapper, N3
+        ("text/html;q=0.5, text/turtle", "text/turtle"),
+        ("text/html, text/turtle", "text/turtle"),  # a tie goes to the description
+    ],
+)
+def test_client_asking_sparql_without_query_still_gets_the_service_description(
+    client: TestClient, accept: str | None, media_type: str
+) -> None:
+    response = client.get("/sparql", headers={"Accept": accept} if accept else {}, follow_redirects=False)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type and media_type in DESCRIPTION_TYPES
+
+
+def test_sparql_format_parameter_overrides_a_browser_accept(client: TestClient) -> None:
+    response = client.get("/sparql", params={"format": "ttl"}, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+
+
+def test_sparql_results_accept_without_query_is_still_406(client: TestClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 406
+
+
+def test_browser_query_to_sparql_is_still_answered(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
