@@ -18,6 +18,8 @@
     Yasqe.defaults.requestConfig.endpoint = endpoint;
     window.Yasgui.defaults.requestConfig.endpoint = endpoint;
 
+    // YASGUI's share button makes links like /query#query=…&endpoint=…
+    var shared = new URLSearchParams(window.location.hash.replace(/^#/, ""));
     var yasgui = new window.Yasgui(holder, {
       requestConfig: { endpoint: endpoint, method: "POST" },
       endpointCatalogueOptions: {
@@ -25,16 +27,14 @@
         keys: [],
       },
       copyEndpointOnNewTab: true,
-      // A shared link (#query=…) opens its query, but always on this server's endpoint.
-      populateFromUrl: function (tab) {
-        tab.requestConfig = Object.assign({}, tab.requestConfig, { endpoint: endpoint });
-        return tab;
-      },
+      populateFromUrl: false, // a shared link is read below: its query only, never its endpoint
       persistenceId: null, // no tabs or endpoints kept in localStorage
       autofocus: false,
-      tabName: holder.dataset.tabName || "Query",
-      yasqe: { value: textarea.value },
+      tabName: shared.get("tabTitle") || holder.dataset.tabName || "Query",
+      yasqe: { value: shared.get("query") || textarea.value },
     });
+
+    accessible(holder, yasgui);
 
     // The editor replaces the form; the server's answer stays until the editor runs a query.
     form.hidden = true;
@@ -62,6 +62,41 @@
       });
     });
     window.migkgYasgui = yasgui; // for the browser tests and the curious
+  }
+
+  // YASGUI leaves a few controls unnamed and puts its "+" button inside the tablist (where only tabs
+  // belong): name them, and move the button beside the tablist (YASGUI then appends new tabs at its end).
+  var NAMES = [
+    [".CodeMirror textarea", "SPARQL query"],
+    ["input.autocomplete", "SPARQL endpoint"],
+    [".tab input[type=text]", "Tab name"],
+    ["select.tableSizer", "Rows per page"],
+  ];
+
+  function accessible(holder, yasgui) {
+    function name() {
+      NAMES.forEach(function (pair) {
+        holder.querySelectorAll(pair[0] + ":not([aria-label])").forEach(function (el) {
+          el.setAttribute("aria-label", pair[1]);
+        });
+      });
+      holder.querySelectorAll("input:not([aria-label]), select:not([aria-label])").forEach(function (el) {
+        var hint = el.getAttribute("placeholder") || el.getAttribute("title");
+        if (hint && !el.labels.length) el.setAttribute("aria-label", hint);
+      });
+      var tabs = yasgui.tabElements;
+      var list = holder.querySelector(".tabsList");
+      if (tabs && list && tabs.addTabEl && tabs.addTabEl.parentNode === list) {
+        var row = document.createElement("div");
+        row.className = "tabs-row";
+        list.parentNode.insertBefore(row, list);
+        row.appendChild(list);
+        row.appendChild(tabs.addTabEl);
+        tabs.addTabEl = null;
+      }
+    }
+    name();
+    new MutationObserver(name).observe(holder, { childList: true, subtree: true });
   }
 
   if (document.readyState === "loading") {
