@@ -27,6 +27,7 @@ from server.store.pool import WorkerPool
 from server.web import (
     country_map,
     dataset,
+    editor,
     errors,
     health,
     linked_data,
@@ -102,6 +103,7 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.include_router(timeline.router)
     app.include_router(network.router)
     app.include_router(country_map.router)
+    app.include_router(editor.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

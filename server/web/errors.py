@@ -42,9 +42,14 @@ def text_response(message: str, status: int, headers: dict[str, str] | None = No
     return Response((message.rstrip() + "\n").encode("utf-8"), status, headers=headers)
 
 
+def status_for(error: StoreError) -> int:
+    """The HTTP status of a store error (500 for a kind not in the table)."""
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
+
+
 async def store_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StoreError)
-    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
+    status = status_for(error)
     headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else None
     return text_response(str(error), status, headers)
 

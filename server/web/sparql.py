@@ -1,7 +1,9 @@
 """``/sparql``: the SPARQL 1.1 Protocol query operation (read-only) and the Service Description.
 
 Handlers parse the request (``sparql_request``), hand the query to the store in a worker thread (the
-store blocks: on a worker process, or on pyoxigraph itself) and return its bytes as they are.
+store blocks: on a worker process, or on pyoxigraph itself) and return its bytes as they are. A GET without a
+query is the Service Description, except for a browser (``Accept`` ranking HTML first), which is sent to the
+query editor at ``/query``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import functools
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from server import media
 from server.store.base import NotAcceptable
@@ -21,13 +23,20 @@ from server.web.state import Service, ServiceDep
 router = APIRouter()
 
 _ENCODING_SLACK = 3  # a percent-encoded form body is at most three bytes per byte of query
+EDITOR = "/query"
 
 
-@router.get("/sparql", summary="SPARQL query (GET), or the Service Description when there is no query")
+@router.get(
+    "/sparql",
+    summary="SPARQL query (GET), or the Service Description when there is no query (a browser: 303 to /query)",
+)
 async def query_get(request: Request, service: ServiceDep) -> Response:
     params = sparql_request.parse_params(request.scope["query_string"])
     if sparql_request.wants_description(params):
-        return describe(request, service, sparql_request.describe_accept(params))
+        override = sparql_request.describe_accept(params)
+        if override is None and prefers_html(accept_header(request)):
+            return RedirectResponse(EDITOR, 303, headers={"Vary": "Accept"})
+        return describe(request, service, override)
     query = sparql_request.from_params(params, service.settings.max_query_bytes)
     return await answer(query, request, service)
 
@@ -64,6 +73,14 @@ def describe(request: Request, service: Service, accept: str | None) -> Response
     triples = service_description.description(endpoint_iri(request, service), service.graph_sizes())
     body = service_description.serialize(triples, media.format_for(chosen, media.DESCRIPTION_FORMATS))
     return Response(body, headers={"Content-Type": media.content_type(chosen), "Vary": "Accept"})
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether a request for the Service Description comes from a person: ``Accept`` ranks HTML above every
+    description format. HTML is offered last, so ``*/*``, ``text/*`` and no ``Accept`` keep the description
+    (Turtle); only a client naming ``text/html`` first (a browser) is sent to the query editor."""
+    offered = [*media.offered(media.DESCRIPTION_FORMATS), media.HTML]
+    return media.negotiate(accept, offered) == media.HTML
 
 
 def accept_header(request: Request) -> str | None:

@@ -1,0 +1,202 @@
+"""The query editor: ``/query``, ``/api/queries`` and ``/api/prefixes``.
+
+``/query`` is one HTML page with three parts: the vendored YASGUI editor over this server's ``/sparql`` (added
+by JavaScript), a plain form (``GET /query?query=…``) that works without JavaScript, and the catalogue of
+``queries/*.rq``. A query from the form (or a catalogue query, ``?name=<stem>``) runs on the same store as the
+endpoint and is rendered here: SELECT as a table, ASK as yes/no, CONSTRUCT/DESCRIBE as Turtle, each cut at
+``ROW_LIMIT`` rows or triples. A query that fails re-renders the form with the endpoint's own message and status
+(``errors.STATUS``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio.to_thread
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from server import media, prefixes
+from server.media import QueryForm
+from server.store.base import StoreError
+from server.web import catalogue, errors, pages, sparql_request
+from server.web.sparql_request import BadRequest
+from server.web.state import Service, ServiceDep
+
+router = APIRouter()
+
+ROW_LIMIT = 1000
+ACCEPT = f"{media.SPARQL_JSON.media_type}, {media.N_TRIPLES.media_type}"
+DEFAULT_QUERY = prefixes.sparql_header(("mig",)) + (
+    "SELECT ?class (COUNT(?entity) AS ?entities) WHERE {\n"
+    "  ?entity a ?class .\n"
+    "  FILTER(STRSTARTS(STR(?class), STR(mig:)))\n"
+    "}\n"
+    "GROUP BY ?class\n"
+    "ORDER BY DESC(?entities) ?class\n"
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a solution, ready to show: ``kind`` is ``iri``, ``literal``, ``bnode``, ``triple`` or ``""``
+    (unbound)."""
+
+    kind: str = ""
+    text: str = ""
+    iri: str = ""  # the full IRI of an ``iri`` cell
+    href: str = ""  # where an ``iri`` cell links: our page for our IRIs
+    language: str = ""
+    datatype: str = ""  # compact, e.g. ``xsd:integer``; empty for plain strings and language strings
+    datatype_iri: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's result, cut at ``ROW_LIMIT``: ``total`` counts rows (SELECT) or triples (CONSTRUCT/DESCRIBE)."""
+
+    kind: QueryForm
+    seconds: float
+    total: int = 0
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+    boolean: bool | None = None
+    turtle: str = ""
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows) if self.kind == "solutions" else min(self.total, ROW_LIMIT)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.shown
+
+
+def compact(iri: str) -> str:
+    """``prefix:local`` with the longest of our prefixes whose local part needs no escaping; else the IRI."""
+    best = ""
+    for name, namespace in prefixes.PREFIXES.items():
+        if (
+            iri.startswith(namespace)
+            and len(namespace) > len(prefixes.PREFIXES.get(best, ""))
+            and plain(iri[len(namespace) :])
+        ):
+            best = name
+    return f"{best}:{iri[len(prefixes.PREFIXES[best]) :]}" if best else iri
+
+
+def plain(local: str) -> bool:
+    """A local name that can follow ``prefix:`` as it is (letters, digits, ``_-.``, not ending in ``.``)."""
+    return (
+        all(c.isalnum() or c in "_-." for c in local) and not local.endswith(".") and not local.startswith(("-", "."))
+    )
+
+
+def cell(term: dict[str, Any] | None, base: str) -> Cell:
+    """A SPARQL JSON term as a ``Cell``."""
+    if term is None:
+        return Cell()
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return Cell("iri", compact(value), value, pages.local_path(value, base))
+    if kind == "bnode":
+        return Cell("bnode", f"_:{value}")
+    if kind in ("literal", "typed-literal"):
+        datatype = term.get("datatype", "")
+        return Cell("literal", value, language=term.get("xml:lang", ""), datatype=compact(datatype) if datatype else "",
+                    datatype_iri=datatype)  # fmt: skip
+    if kind == "triple":
+        parts = (
+            [cell(value.get(k), base) for k in ("subject", "predicate", "object")] if isinstance(value, dict) else []
+        )
+        return Cell("triple", "<< " + " ".join(term_text(p) for p in parts) + " >>")
+    return Cell("literal", str(value))
+
+
+def term_text(c: Cell) -> str:
+    """A cell as one line of SPARQL-like text (inside a quoted triple)."""
+    if c.kind == "literal":
+        suffix = f"@{c.language}" if c.language else f"^^{c.datatype}" if c.datatype else ""
+        return json.dumps(c.text, ensure_ascii=False) + suffix
+    return c.text
+
+
+def solutions_answer(body: bytes, base: str, seconds: float) -> Answer:
+    data = json.loads(body)
+    if "boolean" in data:
+        return Answer("boolean", seconds, boolean=bool(data["boolean"]))
+    variables = list(data["head"].get("vars", []))
+    bindings = data["results"]["bindings"]
+    rows = [[cell(b.get(v), base) for v in variables] for b in bindings[:ROW_LIMIT]]
+    return Answer("solutions", seconds, len(bindings), variables, rows)
+
+
+def graph_answer(body: bytes, seconds: float) -> Answer:
+    """N-Triples (one triple a line) cut at ``ROW_LIMIT`` triples and written as Turtle with our prefixes."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    shown = b"\n".join(lines[:ROW_LIMIT])
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shown, format=ox.RdfFormat.N_TRIPLES)]
+    text = shown.decode("utf-8")
+    used = {name: ns for name, ns in prefixes.PREFIXES.items() if f"<{ns}" in text}
+    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used) if triples else b""
+    return Answer("graph", seconds, total=len(lines), turtle=(turtle or b"").decode("utf-8"))
+
+
+def evaluate(service: Service, query: sparql_request.QueryRequest) -> Answer:
+    """Run on the endpoint's store and shape the answer; blocking (call it in a worker thread)."""
+    store = service.require_store()
+    started = time.perf_counter()
+    outcome = store.query(query.query, accept=ACCEPT, base_iri=service.settings.base_iri, dataset=query.dataset)
+    seconds = time.perf_counter() - started
+    if outcome.kind == "graph":
+        return graph_answer(outcome.body, seconds)
+    return solutions_answer(outcome.body, service.settings.base_iri, seconds)
+
+
+@router.get("/api/queries", summary="The query catalogue (queries/*.rq) as JSON")
+async def api_queries(service: ServiceDep) -> JSONResponse:
+    entries = catalogue.read(service.settings.queries_dir)
+    return JSONResponse({"queries": [entry.as_json() for entry in entries]})
+
+
+@router.get("/api/prefixes", summary="The prefixes queries may use (prefix → namespace IRI)")
+async def api_prefixes() -> JSONResponse:
+    return JSONResponse(dict(prefixes.PREFIXES))
+
+
+@router.get("/query", summary="Query editor (HTML): YASGUI, a form that works without JavaScript, the catalogue")
+async def query_page(request: Request, service: ServiceDep) -> HTMLResponse:
+    entries = catalogue.read(service.settings.queries_dir)
+    context: dict[str, Any] = {"query": DEFAULT_QUERY, "entry": None, "answer": None, "error": None}
+    status = 200
+    try:
+        params = sparql_request.parse_params(request.scope["query_string"])
+        names = params.get("name", [])
+        if names:
+            entry = catalogue.find(service.settings.queries_dir, names[0])
+            if entry is None:
+                context["error"] = f"There is no query called {names[0]!r} in the catalogue."
+                status = 404
+            else:
+                context.update(entry=entry, query=entry.query)
+                params = {**params, "query": [entry.query]}
+        if status == 200 and ("query" in params or "update" in params):
+            context["query"] = "\n".join(params.get("query", params.get("update", [])))
+            query = sparql_request.from_params(params, service.settings.max_query_bytes)
+            call = functools.partial(evaluate, service, query)
+            context["answer"] = await anyio.to_thread.run_sync(call, limiter=service.query_limiter())
+    except StoreError as error:
+        context["error"], status = str(error), errors.status_for(error)
+    except BadRequest as error:
+        context["error"], status = str(error), error.status
+    html = (
+        pages.environment()
+        .get_template("query.html")
+        .render(catalogue=entries, release=service.release_id, row_limit=ROW_LIMIT, status=status, **context)
+    )
+    return HTMLResponse(html, status_code=status)
