@@ -69,3 +69,35 @@ def test_query_gives_its_expected_answer(store: EmbeddedStore, path: Path) -> No
         assert got[1:] == expected[1:]
     else:
         assert sorted(got[1:]) == sorted(expected[1:])
+
+
+def query_texts() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in QUERIES)
+
+
+def test_every_class_with_instances_is_named_in_some_query(store: EmbeddedStore) -> None:
+    """A class the release has instances of is selected by name (``mig:ClassName``) in at least one query."""
+    classes = answer(
+        store,
+        f"SELECT DISTINCT ?class WHERE {{ ?x a ?class FILTER(STRSTARTS(STR(?class), {json.dumps(prefixes.MIG)})) }}",
+    )
+    texts = query_texts()
+    names = [iri.removeprefix(prefixes.MIG) for [iri] in classes[1:]]
+    assert names, "the release has no instances of any mig: class"
+    unnamed = [name for name in names if not re.search(rf"\bmig:{name}\b", texts)]
+    assert not unnamed, f"no competency query names these classes with instances: {sorted(unnamed)}"
+
+
+def test_every_source_document_appears_in_some_query_or_expected_answer(store: EmbeddedStore) -> None:
+    """Each source document is named by a query or occurs in an expected answer."""
+    sources = answer(store, f"SELECT ?source WHERE {{ ?source a <{prefixes.MIG}SourceDocument> }}")
+    texts = query_texts() + "\n".join(path.with_suffix(".csv").read_text(encoding="utf-8") for path in QUERIES)
+    iris = [iri for [iri] in sources[1:]]
+    assert len(iris) == 5
+    source_ns = prefixes.PREFIXES["source"]
+    missing = [
+        iri
+        for iri in iris
+        if iri not in texts and not re.search(rf"\bsource:{re.escape(iri.removeprefix(source_ns))}\b", texts)
+    ]
+    assert not missing, f"no competency query or expected answer mentions these sources: {missing}"
