@@ -24,7 +24,19 @@ from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
-from server.web import browse, commitments, dataset, errors, health, linked_data, ontology, reader, search, sparql
+from server.web import (
+    browse,
+    commitments,
+    dataset,
+    errors,
+    health,
+    linked_data,
+    matrix,
+    ontology,
+    reader,
+    search,
+    sparql,
+)
 from server.web.conditional import Conditional
 from server.web.errors import RELEASE_HEADER
 from server.web.state import Service
@@ -89,6 +101,7 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.include_router(reader.router)
     app.include_router(browse.router)
     app.include_router(commitments.router)
+    app.include_router(matrix.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
