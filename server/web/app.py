@@ -24,21 +24,12 @@ from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
-from server.web import (
-    browse,
-    commitments,
-    dataset,
-    errors,
-    health,
-    linked_data,
-    matrix,
-    ontology,
-    reader,
-    search,
-    sparql,
-)
+from server.web import dataset, errors, health, linked_data, ontology, reader, search, sparql
+from server.web.browse import router as browse_router
+from server.web.commitments import router as commitments_router
 from server.web.conditional import Conditional
 from server.web.errors import RELEASE_HEADER
+from server.web.matrix import router as matrix_router
 from server.web.state import Service
 
 
@@ -99,9 +90,9 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.include_router(ontology.router)
     app.include_router(search.router)
     app.include_router(reader.router)
-    app.include_router(browse.router)
-    app.include_router(commitments.router)
-    app.include_router(matrix.router)
+    app.include_router(browse_router)
+    app.include_router(commitments_router)
+    app.include_router(matrix_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
