@@ -25,12 +25,15 @@ from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
 from server.web import (
+    browse,
+    commitments,
     country_map,
     dataset,
     editor,
     errors,
     health,
     linked_data,
+    matrix,
     network,
     ontology,
     reader,
@@ -104,6 +107,9 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.include_router(network.router)
     app.include_router(country_map.router)
     app.include_router(editor.router)
+    app.include_router(browse.router)
+    app.include_router(commitments.router)
+    app.include_router(matrix.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
