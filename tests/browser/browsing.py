@@ -1,0 +1,113 @@
+"""Helpers for the browser tests: the loopback guard, screenshots as artefacts, axe-core, whether a route exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route
+
+from server.loopback import Server
+from server.settings import REPO_ROOT
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO_ROOT / "build" / "artefacts" / "screenshots"
+# Chromium cannot paint a page taller than this in one screenshot; longer pages (the reader) are cut here.
+MAX_SCREENSHOT_HEIGHT = 16_000
+ALLOWED_HOST = "127.0.0.1"
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+@dataclass
+class Trouble:
+    """What a page did that fails the test: requests off loopback, uncaught errors, console errors."""
+
+    off_host: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        parts = [
+            f"{title}:\n" + "\n".join(f"  {line}" for line in lines)
+            for title, lines in (
+                (f"requests to hosts other than {ALLOWED_HOST} (aborted)", self.off_host),
+                ("uncaught JavaScript errors", self.page_errors),
+                ("console errors", self.console_errors),
+            )
+            if lines
+        ]
+        return "\n".join(parts)
+
+
+def guard(context: BrowserContext, trouble: Trouble) -> Page:
+    """Route every request of ``context`` (off-host ones are aborted and recorded); a new page whose uncaught
+    errors and console errors are recorded in ``trouble``."""
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in LOCAL_SCHEMES or parts.hostname == ALLOWED_HOST:
+            route.continue_()
+        else:
+            trouble.off_host.append(f"{route.request.method} {url}")
+            route.abort("blockedbyclient")
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location
+            trouble.console_errors.append(f"{message.text} ({where.get('url')}:{where.get('lineNumber')})")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda error: trouble.page_errors.append(f"{error.name}: {error.message}\n{error.stack}"))
+    page.on("console", console)
+    return page
+
+
+def route_exists(served: Server, path: str) -> bool:
+    """Whether the server has ``path`` (pages colleagues are still building answer 404 on this branch)."""
+    return httpx.get(served.url + path, timeout=30).status_code != 404
+
+
+def shoot(page: Page, kind: str) -> Path:
+    """A full-page screenshot of ``page`` as build/artefacts/screenshots/<kind>.png (cut at a height limit)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{kind}.png"
+    height = page.evaluate("document.documentElement.scrollHeight")
+    if height <= MAX_SCREENSHOT_HEIGHT:
+        page.screenshot(path=path, full_page=True)
+    else:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(
+            path=path, full_page=True, clip={"x": 0, "y": 0, "width": width, "height": MAX_SCREENSHOT_HEIGHT}
+        )
+    assert path.stat().st_size > 0
+    return path
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Run the vendored axe-core over the page; the violations of the given impacts."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v.get("impact") in impacts]
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {' '.join(node['target'])}: {node.get('failureSummary', '').replace(chr(10), ' ')}")
+            lines.append(f"      {node['html'][:200]}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    … and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {page.url}:\n{format_violations(violations)}"
