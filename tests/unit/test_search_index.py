@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.search import Document, match_expression, search, write_index
+from server.search import Document, fold, match_expression, search, write_index
 
 MIG = "https://w3id.org/migkg/def#"
 
@@ -69,3 +69,8 @@ def test_search_takes_operators_and_punctuation_literally(index: Path, query: st
 def test_match_expression_of_no_words_is_none() -> None:
     assert match_expression("  ¿?  ") is None
     assert match_expression("remesas en Ecuador") == '"remesas"* "en"* "Ecuador"*'
+
+
+def test_names_are_folded_like_the_tokenizer_folds_them() -> None:
+    assert fold("  Secretaría   General Iberoamericana ") == "secretaria general iberoamericana"
+    assert fold("SEGIB") == "segib"
