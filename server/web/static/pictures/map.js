@@ -42,7 +42,7 @@
     var path = d3.geoPath(projection);
     container.hidden = false;
     var svg = d3.select(container).append("svg")
-      .attr("viewBox", "0 0 " + width + " " + height).attr("role", "img")
+      .attr("viewBox", "0 0 " + width + " " + height).attr("role", "group")
       .attr("aria-labelledby", "map-title map-desc");
     svg.append("title").attr("id", "map-title").text("World map of countries shaded by count");
     svg.append("desc").attr("id", "map-desc").text(
