@@ -52,5 +52,10 @@
     if (props.items.length === 1) window.location.href = items[props.items[0]].page;
   });
   window.migkgTimeline = timeline;
-  window.requestAnimationFrame(function () { document.body.dataset.pictureReady = "true"; });
+  // Ready once vis has drawn the items (its first "changed" event), not merely created the widget.
+  timeline.on("changed", function () {
+    if (document.body.dataset.pictureReady !== "true" && container.querySelector(".vis-item")) {
+      document.body.dataset.pictureReady = "true";
+    }
+  });
 })();
