@@ -54,3 +54,14 @@ def test_no_module_imports_cli(path: Path) -> None:
 def test_reasoner_and_shacl_libraries_have_one_home(library: str, allowed: str) -> None:
     users = {str(p.relative_to(PACKAGE)) for p in MODULES if offends(imported(p), (library,))}
     assert users <= {allowed}
+
+
+def test_test_modules_have_unique_basenames() -> None:
+    """The tests folders have no __init__.py, so pytest imports modules by basename: two test_x.py in different
+    folders collide at collection (and only when both are collected, as in the full run)."""
+    from collections import Counter
+
+    from server.settings import REPO_ROOT
+
+    names = Counter(p.name for p in (REPO_ROOT / "tests").rglob("test_*.py"))
+    assert [n for n, count in names.items() if count > 1] == []

@@ -279,12 +279,12 @@ def test_entity_page_lists_every_passage_that_mentions_it(client: TestClient, re
     ],
 )
 def test_search_ranks_an_exact_name_or_acronym_first(client: TestClient, typed: str, expected_first: str) -> None:
-    hits = client.get("/api/search", params={"q": typed}).json()["hits"]
+    hits = client.get("/api/search", params={"q": typed}).json()["results"]
     assert hits[0]["iri"] == prefixes.ID + expected_first
 
 
 def test_search_ranks_a_commitment_above_the_paragraphs_that_name_it(client: TestClient) -> None:
-    hits = [h["iri"] for h in client.get("/api/search", params={"q": "montevideo", "limit": 5}).json()["hits"]]
+    hits = [h["iri"] for h in client.get("/api/search", params={"q": "montevideo", "limit": 5}).json()["results"]]
     document = prefixes.ID + "commitment/montevideo-2006"
     assert document in hits
     paragraphs = [h for h in hits if h.startswith(document + "/")]
