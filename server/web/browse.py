@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from server import prefixes
 from server.web import describe, pages
-from server.web.linked_data import rows
+from server.web.linked_data import best_labels, rows
 from server.web.state import Service, ServiceDep
 
 router = APIRouter()
@@ -318,18 +318,6 @@ def sparql_language(languages: Sequence[str]) -> str:
     return next((lang for lang in languages if re.fullmatch(r"[a-z]{2,3}", lang)), "en")
 
 
-async def labels_for(service: Service, iris: Iterable[str], languages: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """IRI → (label, language) for every IRI that has one."""
-    iris = sorted(set(iris))
-    if not iris:
-        return {}
-    main: dict[str, list[tuple[str, str]]] = {}
-    for row in await rows(service, describe.labels_query(iris)):
-        if row["kind"]["value"] == "label":
-            main.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
-    return {iri: describe.pick_label(labels, languages) for iri, labels in main.items()}
-
-
 def fallback_label(iri: str) -> str:
     return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
 
@@ -368,7 +356,7 @@ async def browse(service: Service, selection: Selection, languages: Sequence[str
     for row in type_rows:
         types.setdefault(row["e"]["value"], []).append(row["t"]["value"])
     iris |= {t for ts in types.values() for t in ts}
-    labels = await labels_for(service, iris, languages)
+    labels = await best_labels(service, iris, languages)
 
     def label(value: str, literal: bool = False) -> tuple[str, str]:
         return (value, "") if literal else labels.get(value, (fallback_label(value), ""))

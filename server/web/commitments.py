@@ -20,7 +20,8 @@ from fastapi.responses import HTMLResponse
 
 from server import prefixes
 from server.web import describe, pages
-from server.web.browse import BadParameter, compact, error_page, expand, gather, labels_for
+from server.web.browse import BadParameter, compact, error_page, expand, gather
+from server.web.linked_data import best_labels
 from server.web.state import Service, ServiceDep
 
 router = APIRouter()
@@ -118,7 +119,7 @@ async def tracker(service: Service, languages: Sequence[str]) -> list[Document]:
         types.setdefault(row["x"]["value"], set()).add(row["t"]["value"])
     iris = {row[v]["value"] for row in item_rows for v in ("doc", "item")}
     iris |= {row[v]["value"] for row in link_rows for v in ("x", "p")}
-    labels = await labels_for(service, iris, languages)
+    labels = await best_labels(service, iris, languages)
 
     def label(iri: str) -> str:
         return labels.get(iri, ("", ""))[0] or iri.rsplit("/", 1)[-1]

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from server import prefixes
 from server.web import describe, pages
-from server.web.linked_data import rows
+from server.web.linked_data import best_labels, rows
 from server.web.state import Service
 
 # An absolute http(s) IRI without the characters that could leave a SPARQL IRI reference (describe.iri_ref).
@@ -63,13 +63,8 @@ def exists_query(iri: str) -> str:
 async def labels(service: Service, iris: Iterable[str], languages: Sequence[str]) -> dict[str, str]:
     """IRI → its best label for ``languages`` (the IRI's last segment when it has none)."""
     wanted = set(iris)
-    if not wanted:
-        return {}
-    found: dict[str, list[tuple[str, str]]] = {}
-    for row in await rows(service, describe.labels_query(wanted)):
-        if row["kind"]["value"] == "label":
-            found.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
-    return {i: describe.pick_label(found.get(i, []), languages)[0] or i.rstrip("/#").rsplit("/", 1)[-1] for i in wanted}
+    found = await best_labels(service, wanted, languages)
+    return {i: found[i][0] if i in found and found[i][0] else i.rstrip("/#").rsplit("/", 1)[-1] for i in wanted}
 
 
 async def types(service: Service, iris: Iterable[str]) -> dict[str, set[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -62,6 +63,18 @@ async def rows(service: Service, query: str) -> list[describe.Row]:
     body = await run(service, query, media.SPARQL_JSON.media_type)
     result: list[describe.Row] = json.loads(body)["results"]["bindings"]
     return result
+
+
+async def best_labels(service: Service, iris: Iterable[str], languages: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """IRI → (label, language) chosen for ``languages``, for every IRI in ``iris`` that has a label."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in await rows(service, describe.labels_query(wanted)):
+        if row["kind"]["value"] == "label":
+            found.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
+    return {iri: describe.pick_label(labels, languages) for iri, labels in found.items()}
 
 
 def serialize_document(ntriples: bytes, fmt: media.ResultFormat, context_url: str) -> bytes:

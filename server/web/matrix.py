@@ -27,8 +27,8 @@ from server.web.browse import (
     error_page,
     expand,
     gather,
-    labels_for,
 )
+from server.web.linked_data import best_labels
 from server.web.state import ServiceDep
 
 router = APIRouter()
@@ -107,7 +107,7 @@ async def matrix_page(request: Request, service: ServiceDep, source: SourceFilte
     rows, source_rows = await gather(service, [matrix_query(chosen), SOURCES])
     sources = [row["s"]["value"] for row in source_rows]
     iris = {row[v]["value"] for row in rows for v in ("c", "t")} | set(sources)
-    labels = await labels_for(service, iris, languages)
+    labels = await best_labels(service, iris, languages)
     matrix = build(rows, labels, chosen, base)
     html = (
         pages.environment()

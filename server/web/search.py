@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from server import prefixes
 from server.search import Results, search
 from server.web import describe, pages
-from server.web.linked_data import rows
+from server.web.linked_data import best_labels
 from server.web.state import Service, ServiceDep
 
 router = APIRouter()
@@ -34,13 +34,8 @@ async def run_search(service: Service, q: str, type_filter: str | None, limit: i
 
 
 async def class_labels(service: Service, classes: set[str], languages: list[str]) -> dict[str, str]:
-    if not classes:
-        return {}
-    main: dict[str, list[tuple[str, str]]] = {}
-    for row in await rows(service, describe.labels_query(classes)):
-        if row["kind"]["value"] == "label":
-            main.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
-    return {c: describe.pick_label(main.get(c, []), languages)[0] or c.removeprefix(prefixes.MIG) for c in classes}
+    found = await best_labels(service, classes, languages)
+    return {c: found[c][0] if c in found and found[c][0] else c.removeprefix(prefixes.MIG) for c in classes}
 
 
 def highlight(snippet: str) -> Markup:

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from server import prefixes
-from server.release import Release
-from server.settings import Settings
-from server.store.embedded import EmbeddedStore
-from server.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,13 +19,6 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.build
 
 HEAD = prefixes.sparql_header(("mig", "country", "topic", "rdf"))
-
-
-@pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def api(client: TestClient, params: list[tuple[str, str]] | dict[str, str]) -> dict[str, Any]:

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 
 import pytest
 
 from server import prefixes
-from server.release import Release
-from server.settings import Settings
-from server.store.embedded import EmbeddedStore
-from server.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -27,13 +22,6 @@ ITEM = re.compile(
     r'<li class="item[^"]*" data-unaddressed="(true|false)" data-item="([^"]+)">(.*?)</li>\s*(?=<li class="item|</ol>)',
     re.S,
 )
-
-
-@pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def select(client: TestClient, query: str) -> list[str]:

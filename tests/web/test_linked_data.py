@@ -7,16 +7,13 @@ import gzip
 import hashlib
 import json
 import warnings
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
 
 from server import media, prefixes
 from server.release import Release
-from server.settings import Settings
 from server.store.embedded import EmbeddedStore
-from server.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -25,13 +22,6 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.build
 
 WORKSHOP = "event/gfmd-2011-san-salvador-workshop"
-
-
-@pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def test_id_iri_answers_303_to_its_document(client: TestClient) -> None:

@@ -6,14 +6,8 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings
-from collections.abc import Iterator
 
 import pytest
-
-from server.release import Release
-from server.settings import Settings
-from server.store.embedded import EmbeddedStore
-from server.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -23,13 +17,6 @@ pytestmark = pytest.mark.build
 
 CELL = re.compile(r'<td class="cell" data-count="(\d+)"><a href="([^"]+)"')
 OAS_MAPPING = "source:oas-2008-migration-programmes-mapping"
-
-
-@pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def cells(page: str) -> list[tuple[int, str]]:

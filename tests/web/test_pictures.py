@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pycountry
 import pytest
 
 from server import prefixes
-from server.release import Release
-from server.settings import REPO_ROOT, Settings
-from server.store.embedded import EmbeddedStore
+from server.settings import REPO_ROOT
 from server.web import country_map
-from server.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -27,13 +23,6 @@ pytestmark = pytest.mark.build
 SEGIB = prefixes.ID + "organisation/segib"
 HEAD = prefixes.sparql_header(("mig", "xsd"))
 PRECISION = {prefixes.XSD + "gYear": "year", prefixes.XSD + "gYearMonth": "month", prefixes.XSD + "date": "day"}
-
-
-@pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def select(client: TestClient, query: str) -> list[dict[str, dict[str, str]]]:

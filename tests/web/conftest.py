@@ -1,0 +1,25 @@
+"""The in-process app over the repository's own built release (TestClient: routing-level tests; the real
+uvicorn process is exercised in tests/http and tests/browser)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from server.release import Release
+from server.settings import Settings
+from server.store.embedded import EmbeddedStore
+from server.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
+    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
+    with TestClient(app) as test_client:
+        yield test_client
