@@ -47,14 +47,20 @@ def outgoing_query(entity: str) -> str:
     return f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {iri_ref(entity)} ?p ?o }} }}"
 
 
+def _stated(pattern: str) -> str:
+    """``pattern`` as stated in some graph other than graph/inferred: the build's inverses of the entity's own
+    facts are already among its statements (with "inferred" evidence), so they are not listed again as incoming."""
+    return f"GRAPH ?_g {{ {pattern} }} FILTER(?_g != {iri_ref(prefixes.GRAPH_INFERRED)})"
+
+
 def incoming_counts_query(entity: str) -> str:
-    return f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {iri_ref(entity)} }} GROUP BY ?p"
+    return f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_stated(f'?s ?p {iri_ref(entity)}')} }} GROUP BY ?p"
 
 
 def incoming_query(entity: str, prop: str, page: int) -> str:
     offset = (page - 1) * INCOMING_PAGE
     return (
-        f"SELECT DISTINCT ?s WHERE {{ ?s {iri_ref(prop)} {iri_ref(entity)} }} "
+        f"SELECT DISTINCT ?s WHERE {{ {_stated(f'?s {iri_ref(prop)} {iri_ref(entity)}')} }} "
         f"ORDER BY ?s LIMIT {INCOMING_PAGE} OFFSET {offset}"
     )
 

@@ -279,3 +279,13 @@ def test_search_ranks_a_commitment_above_the_paragraphs_that_name_it(client: Tes
     assert document in hits
     paragraphs = [h for h in hits if h.startswith(document + "/")]
     assert all(hits.index(document) < hits.index(p) for p in paragraphs)
+
+
+def test_incoming_relations_are_the_stated_ones_not_the_builds_inverses(client: TestClient) -> None:
+    """Paragraph 25.q is cited by two studies (stated); that its commitment "has item" it is the build's inverse of
+    its own "item of", shown once, under its statements."""
+    page = client.get("/doc/commitment/montevideo-2006/p25q", headers={"Accept": "text/html"}).text
+    incoming = page.split('id="in"', 1)[1].split("</section>", 1)[0]
+    statements = page.split('id="out"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/def#cites"' in incoming
+    assert 'href="/def#hasItem"' not in incoming and 'href="/def#itemOf"' in statements
