@@ -102,6 +102,12 @@ FACETS: tuple[Facet, ...] = (
                 f"?e {_AGENT_ACTS} ?_body . ?_body mig:jurisdiction ?v",
             ),
             ("is an item of a document adopted by such a body", "?e mig:itemOf/mig:adoptedBy/mig:jurisdiction ?v"),
+            (
+                "was adopted at an event (or a session of one) held in the country or a place in it, or is an item "
+                "of a document that was (commitments, declarations, conclusions, recommendations)",
+                "?e mig:adoptedAt|(mig:itemOf/mig:adoptedAt) ?_event . "
+                "?_event mig:sessionOf?/mig:heldIn ?_at . ?_at mig:locatedIn? ?v",
+            ),
             ("is an organisation of which such a body is a member", "?_member mig:memberOf ?e ; mig:jurisdiction ?v"),
         ),
         "?v a mig:Country .",
