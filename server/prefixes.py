@@ -7,6 +7,8 @@ configurable through settings; the constants below are the published, canonical 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Final
 
 BASE: Final = "https://w3id.org/migkg/"
@@ -108,3 +110,24 @@ def turtle_header(names: tuple[str, ...] | None = None) -> str:
     """``@prefix`` lines for the given prefix names (all when ``None``)."""
     chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in chosen.items())
+
+
+# A local part that can follow ``prefix:`` as it is in Turtle and SPARQL (no escapes): word characters, ``-`` and
+# ``.``, not starting with ``-`` or ``.`` nor ending with ``.``.
+PLAIN_LOCAL: Final = re.compile(r"(?:\w(?:[\w.\-]*[\w\-])?)?")
+
+
+def namespaces(base: str = BASE) -> dict[str, str]:
+    """Prefix → namespace, ours moved under ``base`` (the configured base IRI)."""
+    return {name: base + iri[len(BASE) :] if iri.startswith(BASE) else iri for name, iri in PREFIXES.items()}
+
+
+def compact(iri: str, spaces: Mapping[str, str] | None = None, local: re.Pattern[str] = PLAIN_LOCAL) -> str:
+    """``prefix:local`` with the longest namespace of ``spaces`` (default: ours) whose remainder fits ``local``;
+    the IRI itself when none does."""
+    fits = [(name, space) for name, space in (PREFIXES if spaces is None else spaces).items()
+            if iri.startswith(space) and local.fullmatch(iri[len(space) :])]  # fmt: skip
+    if not fits:
+        return iri
+    name, space = max(fits, key=lambda pair: len(pair[1]))
+    return f"{name}:{iri[len(space) :]}"

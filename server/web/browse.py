@@ -171,12 +171,6 @@ class BadParameter(ValueError):
     """A malformed facet value or page number: the page answers 400 and says which."""
 
 
-def namespaces(base: str) -> dict[str, str]:
-    """Prefix → namespace, ours under the configured base IRI."""
-    return {name: base + iri[len(prefixes.BASE) :] if iri.startswith(prefixes.BASE) else iri
-            for name, iri in prefixes.PREFIXES.items()}  # fmt: skip
-
-
 def expand(value: str, base: str) -> str:
     """A facet value as an IRI: a full ``http(s)`` IRI, or a compact one with one of our prefixes
     (``country:ecu``, ``mig:Practice``). Raises ``BadParameter`` for anything else."""
@@ -187,7 +181,7 @@ def expand(value: str, base: str) -> str:
             raise BadParameter(f"not an IRI: {value!r}") from None
         return value
     name, colon, local = value.partition(":")
-    spaces = namespaces(base)
+    spaces = prefixes.namespaces(base)
     if colon and name in spaces and _LOCAL.fullmatch(local):
         return spaces[name] + local
     raise BadParameter(f"not an IRI or a compact IRI with a known prefix: {value!r}")
@@ -195,12 +189,7 @@ def expand(value: str, base: str) -> str:
 
 def compact(iri: str, base: str) -> str:
     """The shortest form ``expand`` reads back: ``country:ecu`` rather than the full IRI."""
-    best = iri
-    for name, space in namespaces(base).items():
-        local = iri[len(space) :]
-        if iri.startswith(space) and _LOCAL.fullmatch(local) and len(name) + 1 + len(local) < len(best):
-            best = f"{name}:{local}"
-    return best
+    return prefixes.compact(iri, prefixes.namespaces(base), _LOCAL)
 
 
 @dataclass
@@ -324,10 +313,6 @@ def sparql_language(languages: Sequence[str]) -> str:
     return next((lang for lang in languages if re.fullmatch(r"[a-z]{2,3}", lang)), "en")
 
 
-def fallback_label(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
-
-
 @dataclass
 class Browse:
     """Everything a browse page shows, as plain data (the JSON answer is this, the HTML renders it)."""
@@ -365,7 +350,7 @@ async def browse(service: Service, selection: Selection, languages: Sequence[str
     labels = await best_labels(service, iris, languages)
 
     def label(value: str, literal: bool = False) -> tuple[str, str]:
-        return (value, "") if literal else labels.get(value, (fallback_label(value), ""))
+        return (value, "") if literal else labels.get(value, (describe.local_name(value), ""))
 
     results = []
     for entity in entities:

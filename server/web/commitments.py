@@ -122,7 +122,7 @@ async def tracker(service: Service, languages: Sequence[str]) -> list[Document]:
     labels = await best_labels(service, iris, languages)
 
     def label(iri: str) -> str:
-        return labels.get(iri, ("", ""))[0] or iri.rsplit("/", 1)[-1]
+        return labels.get(iri, ("", ""))[0] or describe.local_name(iri)
 
     links: dict[str, list[Link]] = {}
     for row in link_rows:

@@ -202,6 +202,12 @@ def preferred_languages(accept_language: str | None, chosen: str | None = None) 
     return list(dict.fromkeys(order))
 
 
+def local_name(iri: str) -> str:
+    """What a page shows for an IRI without a label: its last ``#`` or ``/`` segment."""
+    trimmed = iri.rstrip("/#")
+    return trimmed.rsplit("#", 1)[-1] if "#" in trimmed else trimmed.rsplit("/", 1)[-1]
+
+
 def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> tuple[str, str]:
     """The (text, language) of the best label for ``languages``; any label if none matches."""
     for lang in languages:
@@ -311,7 +317,7 @@ def entity_view(
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
     return EntityView(
         entity,
-        label or entity.rsplit("/", 1)[-1],
+        label or local_name(entity),
         language,
         sorted(set(alts.get(entity, [])) | {t for t, _ in labels.get(entity, []) if t != label}),
         sorted(types.values(), key=lambda t: t.text),

@@ -77,39 +77,19 @@ class Answer:
         return self.total > self.shown
 
 
-def compact(iri: str) -> str:
-    """``prefix:local`` with the longest of our prefixes whose local part needs no escaping; else the IRI."""
-    best = ""
-    for name, namespace in prefixes.PREFIXES.items():
-        if (
-            iri.startswith(namespace)
-            and len(namespace) > len(prefixes.PREFIXES.get(best, ""))
-            and plain(iri[len(namespace) :])
-        ):
-            best = name
-    return f"{best}:{iri[len(prefixes.PREFIXES[best]) :]}" if best else iri
-
-
-def plain(local: str) -> bool:
-    """A local name that can follow ``prefix:`` as it is (letters, digits, ``_-.``, not ending in ``.``)."""
-    return (
-        all(c.isalnum() or c in "_-." for c in local) and not local.endswith(".") and not local.startswith(("-", "."))
-    )
-
-
 def cell(term: dict[str, Any] | None, base: str) -> Cell:
     """A SPARQL JSON term as a ``Cell``."""
     if term is None:
         return Cell()
     kind, value = term.get("type"), term.get("value", "")
     if kind == "uri":
-        return Cell("iri", compact(value), value, pages.local_path(value, base))
+        return Cell("iri", prefixes.compact(value, prefixes.namespaces(base)), value, pages.local_path(value, base))
     if kind == "bnode":
         return Cell("bnode", f"_:{value}")
     if kind in ("literal", "typed-literal"):
         datatype = term.get("datatype", "")
-        return Cell("literal", value, language=term.get("xml:lang", ""), datatype=compact(datatype) if datatype else "",
-                    datatype_iri=datatype)  # fmt: skip
+        short = prefixes.compact(datatype) if datatype else ""
+        return Cell("literal", value, language=term.get("xml:lang", ""), datatype=short, datatype_iri=datatype)
     if kind == "triple":
         parts = (
             [cell(value.get(k), base) for k in ("subject", "predicate", "object")] if isinstance(value, dict) else []

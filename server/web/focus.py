@@ -64,7 +64,7 @@ async def labels(service: Service, iris: Iterable[str], languages: Sequence[str]
     """IRI → its best label for ``languages`` (the IRI's last segment when it has none)."""
     wanted = set(iris)
     found = await best_labels(service, wanted, languages)
-    return {i: found[i][0] if i in found and found[i][0] else i.rstrip("/#").rsplit("/", 1)[-1] for i in wanted}
+    return {i: found[i][0] if i in found and found[i][0] else describe.local_name(i) for i in wanted}
 
 
 async def types(service: Service, iris: Iterable[str]) -> dict[str, set[str]]:

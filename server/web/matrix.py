@@ -86,7 +86,7 @@ def build(rows: Sequence[describe.Row], labels: dict[str, tuple[str, str]], sour
         cell.items_url = Selection({"type": [ITEM], **chosen}).url(base)
 
     def axis(iris: set[str]) -> list[tuple[str, str, str]]:
-        named = [(iri, labels.get(iri, (iri.rsplit("/", 1)[-1], ""))[0], pages.local_path(iri, base)) for iri in iris]
+        named = [(iri, labels.get(iri, (describe.local_name(iri), ""))[0], pages.local_path(iri, base)) for iri in iris]
         return sorted(named, key=lambda x: x[1].lower())
 
     practices = {e for cell in cells.values() for e in cell.practices}

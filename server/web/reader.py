@@ -75,7 +75,7 @@ def shown(
     if binding["type"] != "uri":
         return {"text": binding["value"], "href": ""}
     label = describe.pick_label(labels.get(binding["value"], []), languages)[0]
-    fallback = describe.EXTERNAL_LABELS.get(binding["value"], binding["value"].rsplit("/", 1)[-1])
+    fallback = describe.EXTERNAL_LABELS.get(binding["value"], describe.local_name(binding["value"]))
     return {"text": label or fallback, "href": pages.local_path(binding["value"], base)}
 
 

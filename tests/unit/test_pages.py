@@ -19,3 +19,11 @@ from server.web.pages import local_path
 )
 def test_local_path_maps_only_iris_under_the_configured_base(iri: str, base: str, expected: str) -> None:
     assert local_path(iri, base) == expected
+
+
+def test_an_iri_without_a_label_shows_its_last_segment() -> None:
+    from server.web.describe import local_name
+
+    assert local_name("https://w3id.org/migkg/id/country/ecu") == "ecu"
+    assert local_name("https://w3id.org/migkg/def#Practice") == "Practice"
+    assert local_name("http://example.org/thing/") == "thing"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from server import prefixes
 from server.prefixes import PREFIXES
 from server.settings import REPO_ROOT
 
@@ -34,3 +35,19 @@ def test_file_binds_prefixes_as_server_prefixes_does(path: Path) -> None:
         elif iri in BY_IRI and BY_IRI[iri] != name:
             wrong.append(f"<{iri}> is bound to {name or '(empty)'}:, server/prefixes.py calls it {BY_IRI[iri]}:")
     assert wrong == []
+
+
+def test_compact_uses_the_longest_namespace_whose_local_part_needs_no_escape() -> None:
+    assert prefixes.compact(prefixes.ID + "country/ecu") == "country:ecu"
+    assert prefixes.compact(prefixes.MIG + "Practice") == "mig:Practice"
+    item = prefixes.ID + "commitment/montevideo-2006/p25q"
+    assert prefixes.compact(item) == item  # "/" would need an escape after "commitment:"
+    assert prefixes.compact(item, local=re.compile(r"[\w./-]+")) == "commitment:montevideo-2006/p25q"
+    assert prefixes.compact("http://example.org/x") == "http://example.org/x"
+
+
+def test_compact_under_another_base_uses_the_rebased_namespaces() -> None:
+    spaces = prefixes.namespaces("http://localhost:8000/")
+    assert spaces["country"] == "http://localhost:8000/id/country/"
+    assert prefixes.compact("http://localhost:8000/id/country/ecu", spaces) == "country:ecu"
+    assert spaces["xsd"] == PREFIXES["xsd"]
