@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route
 
-from server.loopback import Server
 from server.settings import REPO_ROOT
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -65,11 +63,6 @@ def guard(context: BrowserContext, trouble: Trouble) -> Page:
     page.on("pageerror", lambda error: trouble.page_errors.append(f"{error.name}: {error.message}\n{error.stack}"))
     page.on("console", console)
     return page
-
-
-def route_exists(served: Server, path: str) -> bool:
-    """Whether the server has ``path`` (pages colleagues are still building answer 404 on this branch)."""
-    return httpx.get(served.url + path, timeout=30).status_code != 404
 
 
 def shoot(page: Page, kind: str) -> Path:

@@ -1,5 +1,4 @@
-"""The query editor, the browse pages and the pictures in Chromium. These pages are being built on other branches:
-each test skips while its route answers 404 here, and runs once the page is merged.
+"""The query editor, the browse pages and the pictures in Chromium.
 
 The contract they test (element ids and data attributes) is the one agreed for those pages: /query has
 ``#yasgui``, ``.catalogue-entry[data-name]`` with a ``.load-query`` button, and a no-JS ``#query-form`` that
@@ -13,7 +12,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from browsing import assert_accessible, route_exists, shoot
+from browsing import assert_accessible, shoot
 from playwright.sync_api import Page, expect
 
 from server.loopback import Server
@@ -28,14 +27,13 @@ RESULT_ROWS = "#yasgui .yasr tbody tr, #results tbody tr, #results tr:has(td)"
 DOC_PAGE = re.compile(r"/doc/")
 
 
-def open_page(page: Page, served: Server, path: str) -> None:
-    if not route_exists(served, path):
-        pytest.skip("route not on this branch")
-    page.goto(path)
+def open_page(page: Page, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path} answered {response.status if response else 'nothing'}"
 
 
 def test_query_editor_runs_a_catalogue_query(page: Page, served: Server) -> None:
-    open_page(page, served, "/query")
+    open_page(page, "/query")
     expect(page.locator("#yasgui")).to_be_visible()
     entries = page.locator(".catalogue-entry[data-name]")
     expect(entries).not_to_have_count(0)
@@ -50,7 +48,7 @@ def test_query_editor_runs_a_catalogue_query(page: Page, served: Server) -> None
 
 def test_query_form_works_without_javascript(new_page: Callable[..., Page], served: Server) -> None:
     page = new_page(java_script_enabled=False)
-    open_page(page, served, "/query")
+    open_page(page, "/query")
     form = page.locator("#query-form")
     expect(form).to_be_visible()
     form.locator("textarea").fill("SELECT ?s WHERE { ?s a <https://w3id.org/migkg/def#Workshop> } LIMIT 5")
@@ -62,7 +60,7 @@ def test_query_form_works_without_javascript(new_page: Callable[..., Page], serv
 
 
 def test_timeline_draws_and_an_item_leads_to_its_page(page: Page, served: Server) -> None:
-    open_page(page, served, "/timeline?focus=" + quote(SEGIB, safe=""))
+    open_page(page, "/timeline?focus=" + quote(SEGIB, safe=""))
     page.wait_for_function(PICTURE_READY)
     assert page.evaluate("typeof window.migkgTimeline === 'object' && window.migkgTimeline !== null")
     expect(page.locator("#timeline")).to_be_visible()
@@ -86,7 +84,7 @@ NODE_TO_CLICK = """() => {
 
 
 def test_network_draws_and_a_node_leads_on(page: Page, served: Server) -> None:
-    open_page(page, served, "/network?focus=" + quote(SEGIB, safe=""))
+    open_page(page, "/network?focus=" + quote(SEGIB, safe=""))
     page.wait_for_function(PICTURE_READY)
     assert page.evaluate("typeof window.migkgNetwork?.nodes === 'function' && window.migkgNetwork.nodes().length > 0")
     expect(page.locator("#network")).to_be_visible()
@@ -105,7 +103,7 @@ def test_network_draws_and_a_node_leads_on(page: Page, served: Server) -> None:
 
 
 def test_map_draws_countries_and_a_country_leads_to_its_page(page: Page, served: Server) -> None:
-    open_page(page, served, "/map")
+    open_page(page, "/map")
     page.wait_for_function(PICTURE_READY)
     expect(page.locator("#map")).to_be_visible()
     countries = page.locator("#map .country[data-iso3]")
@@ -120,7 +118,7 @@ def test_map_draws_countries_and_a_country_leads_to_its_page(page: Page, served:
 
 
 def test_browse_facet_value_narrows_the_results(page: Page, served: Server) -> None:
-    open_page(page, served, "/browse")
+    open_page(page, "/browse")
     expect(page.locator("#facets")).to_be_visible()
     expect(page.locator("#facets .facet[data-facet]")).not_to_have_count(0)
     results = page.locator('#results a[href^="/doc/"]')
@@ -136,7 +134,7 @@ def test_browse_facet_value_narrows_the_results(page: Page, served: Server) -> N
 
 
 def test_commitments_tracker_marks_unaddressed_items(page: Page, served: Server) -> None:
-    open_page(page, served, "/commitments")
+    open_page(page, "/commitments")
     expect(page.locator("#tracker")).to_be_visible()
     items = page.locator("#tracker .item[data-unaddressed]")
     expect(items).not_to_have_count(0)
@@ -146,7 +144,7 @@ def test_commitments_tracker_marks_unaddressed_items(page: Page, served: Server)
 
 
 def test_matrix_draws(page: Page, served: Server) -> None:
-    open_page(page, served, "/matrix")
+    open_page(page, "/matrix")
     expect(page.locator("#matrix")).to_be_visible()
     shoot(page, "matrix")
     assert_accessible(page)
