@@ -1,6 +1,6 @@
 """SERVICE, incoming: the stores other agencies run call our endpoint from their own queries.
 
-A real Virtuoso and a real Oxigraph server (started on loopback by ``conftest.py``, each holding a partner's
+A real Virtuoso and a real Oxigraph server (started on loopback by ``tools/stores.py``, each holding a partner's
 data) are asked ``SELECT … { SERVICE <our /sparql> { … } }``; the answer must equal the one our endpoint gives
 to the same pattern asked directly. What each sends (captured, pinned by the unit tests of the request forms):
 Virtuoso a GET with an extra ``maxrows`` parameter, one call per binding of the variables it joins on,
@@ -13,9 +13,10 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
-from sparql_stores import ExternalStore, Row, rows, select
 
-from server import loopback, media, prefixes
+from server import media, prefixes
+from tools import loopback
+from tools.stores import ExternalStore, Row, rows, select
 
 pytestmark = [pytest.mark.http, pytest.mark.stores, pytest.mark.xdist_group("stores")]  # stores start once
 

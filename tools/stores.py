@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from server import media, prefixes
-from server.loopback import free_port
+from tools.loopback import free_port
 
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 60.0
