@@ -36,7 +36,7 @@ VIRTUOSO_GRANTS = (
     'GRANT SPARQL_UPDATE TO "SPARQL"',
 )
 
-Row = tuple[tuple[str, str | None], ...]  # (variable, term in N-Triples form or None when unbound), by variable
+Row = tuple[tuple[str, str | None], ...]  # (variable, N-Triples-like term or None when unbound), by variable
 
 
 class StoreMissing(RuntimeError):
