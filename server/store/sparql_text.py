@@ -81,8 +81,17 @@ def tokens(sparql: str) -> Iterator[Token]:
 
 
 def keywords(sparql: str) -> list[str]:
-    """The bare words of ``sparql`` (keywords, ``a``, function names), upper-cased, in order."""
-    return [token.text.upper() for token in tokens(sparql) if token.kind == "word"]
+    """The bare words of ``sparql`` (keywords, ``a``, function names), upper-cased, in order.
+
+    Read from the matches directly, without a ``Token`` each: a query carrying a large VALUES block (an
+    answered SERVICE call) is mostly strings and IRIs, and this runs on every query."""
+    words: list[str] = []
+    for match in _TOKEN.finditer(sparql):
+        if match.lastgroup == "name":
+            words += (word.upper() for word in _WORD.findall(match.group()))
+        elif match.lastgroup == "word":
+            words.append(match.group().upper())
+    return words
 
 
 def uses_service(sparql: str) -> bool:
