@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+CODE   := server tools tests
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser build check run serve test bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser build check run serve test test-fast bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "migkg needs Python >= 3.11")'
@@ -49,25 +51,25 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install browser ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium)
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
-	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: install browser lint typecheck ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium)
+	$(PYTEST)
+
+test-fast: install lint typecheck ## lint and typecheck, then the suite without the browser tests (no Chromium needed)
+	$(PYTEST) -m "not browser"
 
 bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
-	$(BIN)/migkg bench
+	$(BIN)/python -m tools.bench
 
-lint: install ## ruff check and format check
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+lint: install ## ruff check and format check of server/, tools/ and tests/
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
-typecheck: install ## mypy over server/
+typecheck: install ## mypy over server/ and tools/
 	$(BIN)/mypy
 
 format: install ## format the code
-	$(BIN)/ruff format server tests
-	$(BIN)/ruff check --fix server tests
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	test -x $(BIN)/uv || (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

@@ -1,6 +1,6 @@
 """A real uvicorn process serving a release on 127.0.0.1, and the Chromium that visits it offline.
 
-Shared by the HTTP and browser tests and by ``migkg bench``. Each server gets a fresh build directory whose
+Shared by the HTTP and browser tests and by ``tools.bench``. Each server gets a fresh build directory whose
 ``current`` symlink points at the release, and only the ``MIGKG_`` variables given here (any others in the
 environment are dropped). Needs the ``dev`` extra (httpx; Playwright for the browser).
 """
