@@ -54,13 +54,6 @@ class Limits:
     max_rows: int
 
 
-def private_address_reason(host: str, address: str) -> str:
-    return (
-        f"{host} resolves to {address}, which is not a public address; allowlist a service on a private "
-        "network or on this machine by its address (e.g. http://10.0.0.5:8890), not by a name"
-    )
-
-
 async def addresses(endpoint: str, origin: Origin) -> list[str]:
     """The addresses to dial for an allowlisted origin.
 
@@ -80,7 +73,11 @@ async def addresses(endpoint: str, origin: Origin) -> list[str]:
     dialled = list(dict.fromkeys(str(info[4][0]) for info in found))
     for address in dialled:
         if not is_public(ipaddress.ip_address(address.partition("%")[0])):
-            raise ServiceRefused(f"<{endpoint}>", private_address_reason(origin.host, address))
+            reason = (
+                f"{origin.host} resolves to {address}, which is not a public address; allowlist a service on a "
+                "private network or on this machine by its address (e.g. http://10.0.0.5:8890), not by a name"
+            )
+            raise ServiceRefused(f"<{endpoint}>", reason)
     return dialled
 
 
@@ -130,7 +127,7 @@ class Session:
     async def fetch(self, endpoint: str, query: str) -> Answer:
         """POST ``query`` to ``endpoint`` (GET if POST is refused), following allowlisted redirects."""
         url, method = endpoint, "POST"
-        for _ in range(MAX_REDIRECTS + 1):
+        for _ in range(MAX_REDIRECTS + 2):  # the first request, the redirects, one retry as GET
             origin = await self._admit(endpoint, url)
             async with self._pool.stream(**self._request(endpoint, origin, url, method, query)) as response:
                 status = response.status

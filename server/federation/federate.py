@@ -41,7 +41,7 @@ async def resolve(sparql: str, settings: Settings) -> str:
         raise ServiceRefused(
             f"({len(plan.calls)} calls)", f"a query may make at most {settings.service_max_calls} SERVICE calls"
         )
-    origins = [check(call, allowlist, settings.service_allowlist) for call in plan.calls]
+    origins = [_check(call, allowlist, settings.service_allowlist) for call in plan.calls]
     pins = await _resolve_hosts(plan, origins, settings.service_timeout)
     limits = client.Limits(settings.service_timeout, settings.service_max_bytes, settings.service_max_rows)
     checked = {host: found for host, found in pins.items() if isinstance(found, list)}
@@ -53,7 +53,7 @@ async def resolve(sparql: str, settings: Settings) -> str:
     return plan.rewrite(answers)
 
 
-def check(call: Call, allowlist: frozenset[Origin], listed: list[str]) -> Origin:
+def _check(call: Call, allowlist: frozenset[Origin], listed: list[str]) -> Origin:
     """The origin ``call`` may reach, or ServiceRefused naming the endpoint and the rule it breaks."""
     if call.endpoint is None:
         raise ServiceRefused(call.target, "the endpoint must be an IRI written in the query, not a variable")

@@ -115,14 +115,19 @@ def _host(raw: str) -> str:
 def is_public(address: IPAddress) -> bool:
     """Whether ``address`` is globally reachable unicast (not loopback, private, link-local, unspecified,
     reserved or multicast); an IPv4-mapped IPv6 address is judged as the IPv4 address it carries."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address = _unmapped(address)
     return address.is_global and not address.is_multicast
 
 
 def is_dialable(address: IPAddress) -> bool:
     """Whether an address written in an allowlisted origin can be called: any unicast address, private or
     loopback included (the operator named it), but never the unspecified address or a multicast group."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address = _unmapped(address)
     return not (address.is_unspecified or address.is_multicast)
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    """``::ffff:a.b.c.d`` as ``a.b.c.d`` (Python 3.11 judges the mapped form by IPv6 rules alone)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
