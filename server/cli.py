@@ -92,7 +92,7 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="migkg", description="Migration Governance Knowledge Graph")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="load, check quotes, reason, validate and publish a release")
+    b = sub.add_parser("build", help="load, check quotes, reason, materialise, validate and publish a release")
     c = sub.add_parser("check", help="everything build does except publishing; a readable report")
     for cmd in (b, c):
         cmd.add_argument("--reasoner", choices=("pellet", "hermit"), help="override MIGKG_REASONER")
