@@ -10,6 +10,7 @@ endpoint and is rendered here: SELECT as a table, ASK as yes/no, CONSTRUCT/DESCR
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from server import media, prefixes
+from server.federation import federate
 from server.media import QueryForm
 from server.store.base import StoreError
 from server.web import catalogue, errors, pages, sparql_request
@@ -168,6 +170,7 @@ async def query_page(request: Request, service: ServiceDep) -> HTMLResponse:
         if status == 200 and ("query" in params or "update" in params):
             context["query"] = "\n".join(params.get("query", params.get("update", [])))
             query = sparql_request.from_params(params, service.settings.max_query_bytes)
+            query = dataclasses.replace(query, query=await federate.resolve(query.query, service.settings))
             call = functools.partial(evaluate, service, query)
             context["answer"] = await anyio.to_thread.run_sync(call, limiter=service.query_limiter())
     except StoreError as error:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server import media
+from server.federation import federate
 from server.store.base import NotAcceptable
 from server.web import service_description, sparql_request
 from server.web.sparql_request import BadRequest, QueryRequest
@@ -51,11 +52,12 @@ async def query_post(request: Request, service: ServiceDep) -> Response:
 
 
 async def answer(query: QueryRequest, request: Request, service: Service) -> Response:
-    """Evaluate on the store, off the event loop, and send the serialized result as it is."""
+    """Answer SERVICE calls (``server.federation``), evaluate on the store off the event loop, and send the
+    serialized result as it is."""
     store = service.require_store()
     call = functools.partial(
         store.query,
-        query.query,
+        await federate.resolve(query.query, service.settings),
         accept=query.accept or accept_header(request),
         base_iri=service.settings.base_iri,
         dataset=query.dataset,
@@ -70,7 +72,9 @@ def describe(request: Request, service: Service, accept: str | None) -> Response
     chosen = media.negotiate(accept or accept_header(request), offered)
     if chosen is None:
         raise NotAcceptable(offered)
-    triples = service_description.description(endpoint_iri(request, service), service.graph_sizes())
+    triples = service_description.description(
+        endpoint_iri(request, service), service.graph_sizes(), service.settings.service_allowlist
+    )
     body = service_description.serialize(triples, media.format_for(chosen, media.DESCRIPTION_FORMATS))
     return Response(body, headers={"Content-Type": media.content_type(chosen), "Vary": "Accept"})
 

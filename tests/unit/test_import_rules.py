@@ -47,6 +47,12 @@ def test_pipeline_module_never_imports_fastapi_or_web(path: Path) -> None:
     assert offends(imported(path), ("fastapi", "starlette", "uvicorn", "server.web")) == []
 
 
+@pytest.mark.parametrize("path", [p for p in MODULES if "federation" in p.relative_to(PACKAGE).parts], ids=rel)
+def test_federation_module_never_imports_web_or_pipeline(path: Path) -> None:
+    """Federation sits below the web layer (every backend gets it) and beside the store."""
+    assert offends(imported(path), ("fastapi", "starlette", "server.web", "server.pipeline")) == []
+
+
 @pytest.mark.parametrize("path", MODULES + TOOLS, ids=rel)
 def test_no_module_imports_cli(path: Path) -> None:
     assert offends(imported(path), ("server.cli",)) == []
