@@ -1,4 +1,4 @@
-"""The ``migkg`` command: build, check, query, serve, stats. Each command is a few lines over the package."""
+"""The ``migkg`` command: build, check, query, serve, stats, partner. Each command is a few lines over the package."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server import media
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.partners.registry import Partner
 
 
 def _say(message: str) -> None:
@@ -89,6 +93,48 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_partner(settings: Settings, args: argparse.Namespace) -> int:
+    """``migkg partner add|list|revoke``: the token is printed once, as the last line of ``add``'s output."""
+    from server.partners.registry import Registry, RegistryError
+
+    registry = Registry(settings.partners_file)
+    try:
+        if args.action == "add":
+            partner, token = registry.add(args.agency, origins=tuple(args.origin or ()), name=args.name)
+            print(f"partner {partner.agency} added ({partner.name}); it may write graphs under {partner.graphs}")
+            print(f"origins allowed to write from a browser: {', '.join(partner.origins) or 'none'}")
+            print(f"token id {partner.token_ids[0]}; the token follows, shown this once (only its hash is kept):")
+            print(token)
+        elif args.action == "revoke":
+            partner = registry.revoke(args.agency)
+            print(f"partner {partner.agency} revoked on {partner.revoked}; its graphs stay, read-only")
+        else:
+            print(_partner_table(registry.partners()))
+    except RegistryError as e:
+        _say(f"error: {e}")
+        return 2
+    return 0
+
+
+def _partner_table(partners: list[Partner]) -> str:
+    if not partners:
+        return "no partners (add one with: migkg partner add AGENCY --origin https://… --name NAME)"
+    rows = [("agency", "name", "status", "created", "token ids", "origins")]
+    rows += [
+        (
+            p.agency,
+            p.name,
+            f"revoked {p.revoked}" if p.revoked else "active",
+            p.created,
+            " ".join(p.token_ids) or "-",
+            " ".join(p.origins) or "-",
+        )
+        for p in partners
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="migkg", description="Migration Governance Knowledge Graph")
     sub = p.add_subparsers(dest="command", required=True)
@@ -103,6 +149,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     sub.add_parser("stats", help="triples per graph, instances per class and per source")
+    pt = sub.add_parser("partner", help="partner agencies that may write their own graphs, and their tokens")
+    actions = pt.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a partner; prints its bearer token once, as the last line")
+    add.add_argument("agency", help="slug: lower-case letters, digits and hyphens (graph/partner/<agency>/…)")
+    add.add_argument("--origin", action="append", help="a web origin (scheme://host[:port]) that may write (CORS)")
+    add.add_argument("--name", help="display name (default: the agency slug)")
+    actions.add_parser("list", help="partners, their status, token ids and origins (never a token)")
+    revoke = actions.add_parser("revoke", help="revoke a partner and its tokens; its graphs stay, read-only")
+    revoke.add_argument("agency")
     return p
 
 
@@ -117,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "query": cmd_query,
         "serve": cmd_serve,
         "stats": cmd_stats,
+        "partner": cmd_partner,
     }
     return commands[args.command](settings, args)
 

@@ -173,6 +173,13 @@ FORMATS: Final = (
 DESCRIPTION_FORMATS: Final = (TURTLE, RDF_XML, JSON_LD, N_TRIPLES)
 # What an entity's /doc/ page is offered in besides HTML (HTML first, for browsers sending */*).
 DOCUMENT_FORMATS: Final = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+# What a partner may upload as a graph's content (Content-Type, canonical or alias; TriG and N-Quads with one graph).
+UPLOAD_FORMATS: Final = (TURTLE, N_TRIPLES, N_QUADS, TRIG, JSON_LD, RDF_XML)
+# What a partner write's SHACL report is offered in: Turtle by default, JSON-LD for clients asking for JSON.
+REPORT_FORMATS: Final = (TURTLE, JSON_LD)
+# Content-Encoding of an upload: gzip, or none.
+GZIP: Final = "gzip"
+IDENTITY: Final = "identity"
 
 
 def formats_for(form: QueryForm) -> tuple[ResultFormat, ...]:

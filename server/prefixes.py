@@ -60,6 +60,7 @@ VANN: Final = "http://purl.org/vocab/vann/"
 WD: Final = "http://www.wikidata.org/entity/"
 GEONAMES: Final = "https://sws.geonames.org/"
 FORMATS: Final = "http://www.w3.org/ns/formats/"
+SPDX: Final = "http://spdx.org/rdf/terms#"
 
 # Prefix -> namespace, the table that Turtle/SPARQL headers are generated from and checked against.
 PREFIXES: Final[dict[str, str]] = {
@@ -87,6 +88,7 @@ PREFIXES: Final[dict[str, str]] = {
     "wd": WD,
     "gn": GEONAMES,
     "formats": FORMATS,
+    "spdx": SPDX,
 }
 
 # Named graphs that are not excerpts.
@@ -98,6 +100,13 @@ GRAPH_TOPICS: Final = GRAPH + "topics"
 GRAPH_DISCREPANCIES: Final = GRAPH + "discrepancies"
 GRAPH_PROVENANCE: Final = GRAPH + "provenance"
 GRAPH_REFERENCE: Final = GRAPH + "reference/"
+# Partner graphs (mutable, durable, outside the release): graph/partner/<agency>/<dataset>, each described (who,
+# when, size, sha256, SHACL report) in the one graph graph/partner-provenance, which no partner may write.
+GRAPH_PARTNER: Final = GRAPH + "partner/"
+GRAPH_PARTNER_PROVENANCE: Final = GRAPH + "partner-provenance"
+# A partner agency (the agent its graphs are attributed to) and the gate's reports, kept at stable IRIs.
+PARTNER: Final = BASE + "partner/"
+PARTNER_REPORT: Final = BASE + "partner-report/"
 
 
 def sparql_header(names: tuple[str, ...] | None = None) -> str:

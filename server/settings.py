@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     base_iri: str = Field(prefixes.BASE, description="Base of every IRI we mint; answered on any host.")
     repo_dir: Path = Field(REPO_ROOT, description="Where ontology/, data/, shapes/ and queries/ live.")
     build_dir: Path = Field(REPO_ROOT / "build", description="Build products; releases/ and current.")
+    state_dir: Path = Field(
+        REPO_ROOT / "var", description="Mutable state outside build/: partners, partner graphs, gate reports."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before its worker is killed.")
@@ -77,3 +80,18 @@ class Settings(BaseSettings):
     def current_release(self) -> Path:
         """A symlink switched atomically to the newest good release."""
         return self.build_dir / "current"
+
+    @property
+    def partners_file(self) -> Path:
+        """The partner registry: agencies, origins and token hashes (never a token)."""
+        return self.state_dir / "partners.json"
+
+    @property
+    def partner_graphs_dir(self) -> Path:
+        """Durable partner graphs; survives ``migkg build`` (which writes only under ``build_dir``)."""
+        return self.state_dir / "partner-graphs"
+
+    @property
+    def partner_reports_dir(self) -> Path:
+        """The gate's SHACL reports, one file per write attempt, kept at a stable id."""
+        return self.state_dir / "partner-reports"

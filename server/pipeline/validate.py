@@ -17,7 +17,7 @@ are pure apart from reading the given files.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -110,6 +110,13 @@ def load_shapes(shapes_dir: Path) -> rdflib.Graph:
 
 def validate_shapes(data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
     """SHACL findings for ``data`` (the asserted union), every severity, sorted."""
+    return shacl_report(data, ontology, shapes)[0]
+
+
+def shacl_report(
+    data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.Graph
+) -> tuple[list[Finding], rdflib.Graph]:
+    """SHACL findings for ``data`` (sorted) and pySHACL's report graph."""
     _conforms, report, _text = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -122,14 +129,16 @@ def validate_shapes(data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.G
     assert isinstance(report, rdflib.Graph)
     # Top-level results only: those of nested shapes (sh:node, sh:or) hang off them as sh:detail.
     results = {r for top in report.subjects(RDF.type, SH.ValidationReport) for r in report.objects(top, SH.result)}
-    return sorted((_shacl_finding(report, r) for r in results), key=_key)
+    return sorted((_shacl_finding(report, r) for r in results), key=_key), report
 
 
-def run_checks(store: pyoxigraph.Store, checks_dir: Path) -> list[Finding]:
-    """Findings of every ``*-violation.rq`` (Violation) and ``*-warning.rq`` (Warning) in ``checks_dir`` over
-    ``store``, whose default graph holds the served union (``server.unions.form``)."""
+def run_checks(
+    store: pyoxigraph.Store, checks_dir: Path, select: Callable[[Path], bool] = lambda _: True
+) -> list[Finding]:
+    """Findings of every ``*-violation.rq`` (Violation) and ``*-warning.rq`` (Warning) in ``checks_dir`` that
+    ``select`` keeps, over ``store``, whose default graph holds the served union (``server.unions.form``)."""
     findings: list[Finding] = []
-    for path in sorted(checks_dir.glob("*.rq")):
+    for path in filter(select, sorted(checks_dir.glob("*.rq"))):
         severity = next((s for suffix, s in CHECK_SUFFIXES.items() if path.name.endswith(suffix)), None)
         if severity is not None:
             findings += _run_check(store, path, severity)
