@@ -61,7 +61,11 @@ def literal_probe() -> ox.Triple:
 
 
 def files_write(root: Path, data: list[ox.Triple]) -> None:
-    PartnerStorage(root).commit(GRAPH, data, [])
+    """A commit as the writer makes one: its description (here a counter) differs each time, so each commit
+    writes the whole graph's file anew."""
+    storage = PartnerStorage(root)
+    about = [ox.Triple(ox.NamedNode(GRAPH), ox.NamedNode(EX + "commit"), ox.Literal(str(storage.generation())))]
+    storage.commit(GRAPH, data, about)
 
 
 def files_read(root: Path) -> list[ox.Quad]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -72,6 +72,7 @@ class GateReport:
     conforms: bool
     graph: str
     ntriples: bytes
+    timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds per step, when just made
 
     @property
     def iri(self) -> str:
@@ -115,7 +116,7 @@ class GateReport:
 
 def _rows(ntriples: bytes) -> list[ox.QuerySolution]:
     store = ox.Store()
-    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.extend(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))  # ``load`` would rename blank nodes
     solutions = store.query(_RESULTS)
     assert isinstance(solutions, ox.QuerySolutions)
     return list(solutions)

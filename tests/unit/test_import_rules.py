@@ -1,6 +1,7 @@
 """DESIGN.md §6: web never imports pipeline, owlready2 or pyshacl; pipeline never imports fastapi; nothing
 imports cli; owlready2 only in pipeline/reason.py and pyshacl only in pipeline/validate.py; the runtime package
-never imports tools/ or tests/ (tools may import server); settings.py alone reads the environment."""
+never imports tools/ or tests/ (tools may import server); settings.py alone reads the environment. Of server.partners,
+only gate and writer reach the pipeline, and web imports neither."""
 
 from __future__ import annotations
 
@@ -92,6 +93,21 @@ def test_runtime_module_never_reads_the_environment(path: Path) -> None:
 def test_reasoner_and_shacl_libraries_have_one_home(library: str, allowed: str) -> None:
     users = {str(p.relative_to(PACKAGE)) for p in MODULES if offends(imported(p), (library,))}
     assert users <= {allowed}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in MODULES if "partners" in p.relative_to(PACKAGE).parts and p.name not in ("gate.py", "writer.py")],
+    ids=rel,
+)
+def test_partner_module_reaches_the_pipeline_only_through_gate_and_writer(path: Path) -> None:
+    """What the web layer may import of server.partners never brings in pySHACL or owlready2."""
+    assert offends(imported(path), ("server.pipeline", "server.partners.gate", "server.partners.writer")) == []
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "web" in p.relative_to(PACKAGE).parts], ids=rel)
+def test_web_module_never_imports_the_partner_gate_or_writer(path: Path) -> None:
+    assert offends(imported(path), ("server.partners.gate", "server.partners.writer")) == []
 
 
 def test_test_modules_have_unique_basenames() -> None:
