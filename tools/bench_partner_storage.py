@@ -1,6 +1,6 @@
 """Measure the two candidate storages for partner graphs and write ``build/bench/partner-storage.md``.
 
-    .venv/bin/python tools/bench_partner_storage.py [--triples 10000] [--runs 5] [--kills 10] [--out build/bench]
+    .venv/bin/python -m tools.bench_partner_storage [--triples 10000] [--runs 5] [--kills 10] [--out build/bench]
 
 Candidates (DESIGN §5 "Partner writes need durability"):
 
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ import pyoxigraph as ox
 
 from server import prefixes
 from server.partners.storage import PartnerStorage
+from server.settings import REPO_ROOT
 
 GRAPH = prefixes.GRAPH_PARTNER + "bench/programmes"
 EX = "https://example.org/agency/"
@@ -130,7 +132,10 @@ def child(kind: str, root: Path, n: int) -> None:
 def kill_trial(kind: str, root: Path, n: int, rng: random.Random) -> str:
     """One trial: start the writer, kill it at a random moment, report what the storage holds."""
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, str(root), str(n)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tools.bench_partner_storage", "--child", kind, str(root), str(n)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
@@ -138,7 +143,7 @@ def kill_trial(kind: str, root: Path, n: int, rng: random.Random) -> str:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     found = files_read(root) if kind == "files" else rocksdb_recover(root)
-    values = {q.object.value for q in found if q.predicate == VERSION}
+    values = {str(q.object) for q in found if q.predicate == VERSION}
     g = ox.NamedNode(GRAPH)
     expected = {v: {ox.Quad(t.subject, t.predicate, t.object, g) for t in triples(n, v)} for v in (0, 1)}
     whole = next((v for v, quads in expected.items() if set(found) == quads), None)
@@ -148,7 +153,17 @@ def kill_trial(kind: str, root: Path, n: int, rng: random.Random) -> str:
 # --- measurements ----------------------------------------------------------------------------------------------------
 
 
-def measure(kind: str, workdir: Path, n: int, runs: int, kills: int) -> dict[str, object]:
+@dataclass(frozen=True)
+class Measured:
+    write_median: float
+    write_max: float
+    read_median: float
+    disk_bytes: int
+    literal: str
+    kills: list[str]
+
+
+def measure(kind: str, workdir: Path, n: int, runs: int, kills: int) -> Measured:
     root = workdir / kind
     versions = [triples(n, 0), triples(n, 1)]
     write = rocksdb_writer(root) if kind == "rocksdb" else lambda data: files_write(root, data)
@@ -166,23 +181,18 @@ def measure(kind: str, workdir: Path, n: int, runs: int, kills: int) -> dict[str
         reads.append(time.perf_counter() - started)
     del found
     probe = next(q.object for q in stored(kind, root) if q.predicate.value == EX + "count")
-    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     rng = random.Random(9)
-    trials = []
-    for k in range(kills):
-        trial_root = workdir / f"{kind}-kill-{k}"
-        trials.append(kill_trial(kind, trial_root, n, rng))
-    return {
-        "write_median": statistics.median(latencies),
-        "write_max": max(latencies),
-        "read_median": statistics.median(reads),
-        "disk_bytes": size,
-        "literal": str(probe),
-        "kills": trials,
-    }
+    return Measured(
+        write_median=statistics.median(latencies),
+        write_max=max(latencies),
+        read_median=statistics.median(reads),
+        disk_bytes=sum(p.stat().st_size for p in root.rglob("*") if p.is_file()),
+        literal=str(probe),
+        kills=[kill_trial(kind, workdir / f"{kind}-kill-{k}", n, rng) for k in range(kills)],
+    )
 
 
-def report(results: dict[str, dict[str, object]], n: int, runs: int) -> str:
+def report(results: dict[str, Measured], n: int, runs: int) -> str:
     lines = [
         "# Partner graph storage: files + manifest vs pyoxigraph on-disk store",
         "",
@@ -195,13 +205,11 @@ def report(results: dict[str, dict[str, object]], n: int, runs: int) -> str:
         "|---|---|---|---|---|---|",
     ]
     for kind, r in results.items():
-        kills = r["kills"]
-        assert isinstance(kills, list)
-        whole = sum(k.startswith("whole") for k in kills)
+        whole = sum(k.startswith("whole") for k in r.kills)
         lines.append(
-            f"| {kind} | {r['write_median']:.3f} s / {r['write_max']:.3f} s | {r['read_median']:.3f} s | "
-            f"{int(r['disk_bytes']) / 1e6:.1f} MB | `{r['literal']}` | {whole}/{len(kills)} whole "
-            f"({', '.join(sorted(set(kills)))}) |"
+            f"| {kind} | {r.write_median:.3f} s / {r.write_max:.3f} s | {r.read_median:.3f} s | "
+            f"{r.disk_bytes / 1e6:.1f} MB | `{r.literal}` | {whole}/{len(r.kills)} whole "
+            f"({', '.join(sorted(set(r.kills)))}) |"
         )
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,7 @@ storage still holds the old graph (the new files are unreferenced leftovers, rem
 after it, the new one: never a mix. ``generation()`` is one ``readlink``. Files are immutable, so caching them
 by name is safe; the last ``KEEP`` manifests and their files are kept, so a reader that read ``current``
 just before a commit still finds its files (and re-reads ``current`` if a file has gone meanwhile).
-Measurements against pyoxigraph's on-disk store: ``tools/bench_partner_storage.py`` →
+Measurements against pyoxigraph's on-disk store: ``python -m tools.bench_partner_storage`` →
 ``build/bench/partner-storage.md``.
 
 Literals are stored exactly as the partner wrote them (a pyoxigraph Store would normalise ``"01"^^xsd:integer``
