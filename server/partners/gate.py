@@ -252,7 +252,8 @@ def _in_our_vocabulary(t: ox.Triple) -> bool:
 
 
 def _skolemise(t: ox.Triple) -> ox.Triple:
-    """Blank nodes as IRIs under ``SKOLEM`` (RDF 1.1 §3.5), for pySHACL's focus nodes."""
+    """Blank nodes as IRIs under ``SKOLEM`` (RDF 1.1 §3.5): rdflib would rename them (the report could not name
+    them as stored) and owlready2 reads blank nodes as class expressions, not individuals."""
     s = ox.NamedNode(SKOLEM + t.subject.value) if isinstance(t.subject, ox.BlankNode) else t.subject
     o = ox.NamedNode(SKOLEM + t.object.value) if isinstance(t.object, ox.BlankNode) else t.object
     return ox.Triple(s, t.predicate, o)
