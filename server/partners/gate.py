@@ -35,7 +35,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from server import prefixes
+from server import prefixes, unions
 from server.partners import storage
 from server.partners.report import GateReport, report_iri
 from server.pipeline import reason, validate
@@ -105,20 +105,23 @@ class Gate:
         facts are not here) are dropped. Blank nodes are skolemised so the report names them as stored."""
         if not triples:
             return [], []
-        data = _to_rdflib([*(_skolemise(t) for t in triples), *context])
+        data = [*(_skolemise(t) for t in triples), *context]
         findings, report = validate.shacl_report(data, self.ontology_graph, self.shapes)
         kept = [_unskolemise_finding(f) for f in findings if not _ours(f.focus)]
-        return kept, _without_results_on_ours([_unskolemise(t) for t in _from_rdflib(report)])
+        return kept, _without_results_on_ours([_unskolemise(t) for t in report])
 
     def _checks(self, graph: str, triples: Sequence[ox.Triple], context: Sequence[ox.Triple]) -> list[validate.Finding]:
         """The partner checks over the partner graph, graph/ontology and our entities' types."""
-        store = ox.Store()
-        for graph_name, content in (
-            (ox.NamedNode(graph), triples),
-            (ox.NamedNode(prefixes.GRAPH_ONTOLOGY), self.ontology),
-            (_RELEASE_TYPES, context),
-        ):
-            store.extend([ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in content])
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, graph_name)
+            for graph_name, content in (
+                (ox.NamedNode(graph), triples),
+                (ox.NamedNode(prefixes.GRAPH_ONTOLOGY), self.ontology),
+                (_RELEASE_TYPES, context),
+            )
+            for t in content
+        ]
+        store = unions.of(quads, unions.SERVED)  # the checks read the union in the default graph
         findings: list[validate.Finding] = []
         for folder in sorted({p.parent for p in self.checks}):
             findings += validate.run_checks(store, folder, select=set(self.checks).__contains__)
@@ -273,15 +276,6 @@ def _unskolemise_finding(f: validate.Finding) -> validate.Finding:
         return f"_:{text[len(SKOLEM) :]}" if text and text.startswith(SKOLEM) else text
 
     return validate.Finding(f.severity, f.rule, back(f.focus) or "", back(f.path), back(f.value), f.message, f.graph)
-
-
-def _to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
-    return rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
-
-
-def _from_rdflib(graph: rdflib.Graph) -> list[ox.Triple]:
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _term(text: str | None) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:

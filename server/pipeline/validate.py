@@ -110,13 +110,21 @@ def load_shapes(shapes_dir: Path) -> rdflib.Graph:
 
 def validate_shapes(data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
     """SHACL findings for ``data`` (the asserted union), every severity, sorted."""
-    return shacl_report(data, ontology, shapes)[0]
+    return _shacl(data, ontology, shapes)[0]
 
 
 def shacl_report(
-    data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.Graph
-) -> tuple[list[Finding], rdflib.Graph]:
-    """SHACL findings for ``data`` (sorted) and pySHACL's report graph."""
+    data: Iterable[pyoxigraph.Triple], ontology: rdflib.Graph, shapes: rdflib.Graph
+) -> tuple[list[Finding], list[pyoxigraph.Triple]]:
+    """SHACL findings for ``data`` (sorted) and pySHACL's whole report graph, in pyoxigraph terms."""
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in data)
+    findings, report = _shacl(_to_rdflib(store, pyoxigraph.DefaultGraph()), ontology, shapes)
+    ntriples = report.serialize(format="nt", encoding="utf-8")
+    return findings, [q.triple for q in pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+
+
+def _shacl(data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.Graph) -> tuple[list[Finding], rdflib.Graph]:
     _conforms, report, _text = pyshacl.validate(
         data,
         shacl_graph=shapes,

@@ -3,13 +3,12 @@ the release serves, before reasoning), built once per module."""
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 
+from server import unions
 from server.partners.gate import Gate, Lookup, lookup_in
 from server.partners.registry import Partner
 from server.settings import REPO_ROOT, Settings
-from server.store.embedded import with_union_default_graph
 
 ACME = Partner(agency="acme", name="ACME Migration Agency", origins=(), created="2026-01-01T00:00:00+00:00")
 
@@ -27,9 +26,6 @@ def gate(partner_settings: Settings) -> Gate:
 
 @pytest.fixture(scope="module")
 def lookup(partner_settings: Settings) -> Lookup:
-    from server.pipeline.build import load_all
+    from server.pipeline.load import load_all
 
-    quads, _, _ = load_all(partner_settings)
-    store = ox.Store()
-    store.extend(quads)
-    return lookup_in(with_union_default_graph(store))
+    return lookup_in(unions.of(load_all(partner_settings).quads))
