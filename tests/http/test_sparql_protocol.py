@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 from xml.dom import minidom
 
 import httpx
+import negotiation_cases
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -33,7 +34,7 @@ DIRECT = {"Content-Type": "application/sparql-query"}
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
 ECU = prefixes.ID + "country/ecu"
 LABELS = f"SELECT ?l {{ <{ECU}> <{prefixes.RDFS}label> ?l }}"
-CONSTRUCT_LABELS = f"CONSTRUCT {{ ?s <{prefixes.RDFS}label> ?l }} WHERE {{ ?s <{prefixes.RDFS}label> ?l }}"
+CONSTRUCT_LABELS = negotiation_cases.QUERIES["graph"]
 PYCOUNTRY = prefixes.GRAPH_REFERENCE + "pycountry"
 HELD_IN = prefixes.EXCERPT + "fibemyd-2008-held-in"
 IN_ECUADOR = prefixes.EXCERPT + "fibemyd-2008-in-ecuador"
@@ -165,43 +166,15 @@ def test_survive_garbage_on_the_socket(server: Server) -> None:
 
 # --- content negotiation -----------------------------------------------------------------------------------------
 
-NEGOTIATION = [
-    # (id, query, Accept, Content-Type)
-    ("select-no-accept", COUNT, None, "application/sparql-results+json"),
-    ("select-star", COUNT, "*/*", "application/sparql-results+json"),
-    ("select-xml", COUNT, "application/sparql-results+xml", "application/sparql-results+xml"),
-    ("select-csv", COUNT, "text/csv", "text/csv"),
-    ("select-tsv", COUNT, "text/tab-separated-values", "text/tab-separated-values"),
-    (
-        "select-q-values",
-        COUNT,
-        "text/csv;q=0.4, application/sparql-results+xml;q=0.8, */*;q=0.1",
-        "application/sparql-results+xml",
-    ),
-    ("select-browser", COUNT, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/xml"),
-    ("ask-json", "ASK {}", "application/sparql-results+json", "application/sparql-results+json"),
-    ("ask-xml", "ASK {}", "application/sparql-results+xml", "application/sparql-results+xml"),
-    ("construct-no-accept", CONSTRUCT_LABELS, None, "text/turtle"),
-    ("construct-ntriples", CONSTRUCT_LABELS, "application/n-triples", "application/n-triples"),
-    ("construct-nquads", CONSTRUCT_LABELS, "application/n-quads", "application/n-quads"),
-    ("construct-trig", CONSTRUCT_LABELS, "application/trig", "application/trig"),
-    ("construct-jsonld", CONSTRUCT_LABELS, "application/ld+json", "application/ld+json"),
-    ("construct-rdfxml", CONSTRUCT_LABELS, "application/rdf+xml", "application/rdf+xml"),
-    ("construct-q-values", CONSTRUCT_LABELS, "text/turtle;q=0.5, application/n-triples", "application/n-triples"),
-    ("describe-turtle", f"DESCRIBE <{ECU}>", "text/turtle", "text/turtle"),
-]
 
-
-@pytest.mark.parametrize(
-    ("query", "accept", "media_type"), [n[1:] for n in NEGOTIATION], ids=[n[0] for n in NEGOTIATION]
-)
-def test_negotiate_result_format(server: Server, query: str, accept: str | None, media_type: str) -> None:
-    response = httpx.get(server.sparql, params={"query": query}, headers={"Accept": accept} if accept else {})
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
-    assert response.headers["vary"].split(",")[0].strip() == "Accept"
-    rdf_format = ox.RdfFormat.from_media_type(media_type)
-    if rdf_format is not None and query == CONSTRUCT_LABELS:  # the graph round-trips, tags included
+@pytest.mark.parametrize("case", negotiation_cases.PARAMS)
+def test_negotiate_result_format(server: Server, case: negotiation_cases.Case) -> None:
+    """The shared table (tests/negotiation_cases.py), also run against media.negotiate and in process."""
+    with httpx.Client() as client:
+        response = negotiation_cases.get(client, server.sparql, case)
+    negotiation_cases.check_answer(response, case)
+    rdf_format = ox.RdfFormat.from_media_type(case.chosen or "")
+    if rdf_format is not None and case.sparql == CONSTRUCT_LABELS:  # the graph round-trips, tags included
         graph = ox.Dataset(ox.parse(response.content, format=rdf_format))
         assert (
             ox.Quad(ox.NamedNode(ECU), ox.NamedNode(prefixes.RDFS + "label"), ox.Literal("Équateur", language="fr"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from negotiation_cases import CSV, JSON, JSONLD, NT, PARAMS, RDFXML, TSV, TTL, XML, Case
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from server import media, prefixes
@@ -11,53 +12,15 @@ SELECT = media.offered(media.formats_for("solutions"))
 ASK = media.offered(media.formats_for("boolean"))
 GRAPH = media.offered(media.formats_for("graph"))
 
-JSON, XML = "application/sparql-results+json", "application/sparql-results+xml"
-CSV, TSV = "text/csv", "text/tab-separated-values"
-TTL, NT, JSONLD, RDFXML = "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
-NEGOTIATION = [
-    # (id, Accept, offered, chosen)
-    ("no-header", None, SELECT, JSON),
-    ("empty-header", "", SELECT, JSON),
-    ("star-star", "*/*", SELECT, JSON),
-    ("star-star-graph", "*/*", GRAPH, TTL),
-    ("exact", XML, SELECT, XML),
-    ("case-insensitive", "Application/SPARQL-Results+XML", SELECT, XML),
-    ("higher-q-wins", f"{CSV};q=0.5, {XML};q=0.9", SELECT, XML),
-    ("order-in-header-irrelevant", f"{XML};q=0.4, {CSV};q=0.5", SELECT, CSV),
-    ("type-wildcard-server-order", "text/*", SELECT, CSV),
-    ("exact-beats-wildcard-at-equal-q", f"text/*, {TSV}", SELECT, TSV),
-    ("exact-beats-star-star-at-equal-q", f"*/*, {TSV}", SELECT, TSV),
-    ("higher-q-beats-exact", f"*/*;q=1, {TSV};q=0.5", SELECT, JSON),
-    ("subtype-wildcard-application", "application/*", GRAPH, NT),
-    ("ties-go-to-server-order", f"{NT}, {TTL}", GRAPH, TTL),
-    ("q0-excludes-only-member", f"{CSV};q=0", SELECT, None),
-    ("q0-excludes-under-star", f"{JSON};q=0, */*", SELECT, XML),
-    ("most-specific-range-decides", f"text/*;q=0.3, {TTL};q=0", GRAPH, "text/xml"),  # RDF/XML alias
-    ("nothing-fits", "image/png", SELECT, None),
-    ("csv-not-for-ask", CSV, ASK, None),
-    ("alias-json-select", "application/json", SELECT, "application/json"),
-    ("alias-json-graph", "application/json", GRAPH, "application/json"),
-    ("canonical-before-alias", f"application/json, {JSON}", SELECT, JSON),
-    ("alias-xml", "text/xml", ASK, "text/xml"),
-    ("alias-trig", "application/x-trig", GRAPH, "application/x-trig"),
-    ("browser-select", BROWSER, SELECT, "application/xml"),
-    ("charset-utf8-matches", f"{TTL};charset=UTF-8", GRAPH, TTL),
-    ("other-charset-does-not", f"{TTL};charset=iso-8859-1, {NT};q=0.5", GRAPH, NT),
-    ("malformed-q-member-skipped", f"{CSV};q=abc, {TSV};q=0.1", SELECT, TSV),
-    ("q-above-one-member-skipped", f"{CSV};q=2, {TSV};q=0.1", SELECT, TSV),
-    ("no-valid-member-disregarded", "garbage, also/", SELECT, JSON),
-    ("half-wildcard-invalid", "*/json", SELECT, JSON),
-    ("bare-star-java", "text/html, *; q=.2", GRAPH, TTL),
-    ("whitespace-and-params", f"  {RDFXML} ; q=0.8 ;level=1 , {JSONLD};q=0.7", GRAPH, RDFXML),
-    ("nothing-offered", "*/*", [], None),
-]
+@pytest.mark.parametrize("case", PARAMS)
+def test_negotiate_media_type_per_accept(case: Case) -> None:
+    """The shared table (tests/negotiation_cases.py), which the /sparql tests also run in process and over HTTP."""
+    assert media.negotiate(case.accept, media.offered(media.formats_for(case.form))) == case.chosen
 
 
-@pytest.mark.parametrize(("accept", "offered", "chosen"), [c[1:] for c in NEGOTIATION], ids=[c[0] for c in NEGOTIATION])
-def test_negotiate_media_type_per_accept(accept: str | None, offered: list[str], chosen: str | None) -> None:
-    assert media.negotiate(accept, offered) == chosen
+def test_negotiate_nothing_when_nothing_is_offered() -> None:
+    assert media.negotiate("*/*", []) is None
 
 
 def test_offer_canonical_types_before_aliases_for_each_form() -> None:

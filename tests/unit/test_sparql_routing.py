@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import negotiation_cases
 import pyoxigraph as ox
 import pytest
 
@@ -248,38 +249,11 @@ def test_refuse_bad_request_with_readable_message(
 
 # --- content negotiation ----------------------------------------------------------------------------------
 
-NEGOTIATED = [
-    # (id, query, Accept, Content-Type)
-    ("select-default", COUNT, None, "application/sparql-results+json"),
-    ("select-any", COUNT, "*/*", "application/sparql-results+json"),
-    ("select-xml", COUNT, "application/sparql-results+xml", "application/sparql-results+xml"),
-    ("select-csv", COUNT, "text/csv", "text/csv"),
-    ("select-tsv-by-q", COUNT, "text/csv;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
-    ("select-json-alias", COUNT, "application/json", "application/json"),
-    ("select-xml-alias", COUNT, "text/xml", "text/xml"),
-    ("ask-default", "ASK {}", None, "application/sparql-results+json"),
-    ("ask-xml", "ASK {}", "application/sparql-results+xml", "application/sparql-results+xml"),
-    ("construct-default", "CONSTRUCT WHERE { ?s ?p ?o }", None, "text/turtle"),
-    ("construct-any", "CONSTRUCT WHERE { ?s ?p ?o }", "*/*", "text/turtle"),
-    ("construct-ntriples", "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", "application/n-triples"),
-    ("construct-nquads", "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-quads", "application/n-quads"),
-    ("construct-trig", "CONSTRUCT WHERE { ?s ?p ?o }", "application/trig", "application/trig"),
-    ("construct-jsonld", "CONSTRUCT WHERE { ?s ?p ?o }", "application/ld+json", "application/ld+json"),
-    ("construct-rdfxml", "CONSTRUCT WHERE { ?s ?p ?o }", "application/rdf+xml", "application/rdf+xml"),
-    ("describe-turtle", "DESCRIBE <https://w3id.org/migkg/id/place/cuenca>", "text/turtle", "text/turtle"),
-]
 
-
-@pytest.mark.parametrize(("query", "accept", "media_type"), [c[1:] for c in NEGOTIATED], ids=[c[0] for c in NEGOTIATED])
-def test_negotiate_result_format_by_accept(client: TestClient, query: str, accept: str | None, media_type: str) -> None:
-    headers = {"Accept": accept} if accept else {}
-    response = client.get("/sparql", params={"query": query}, headers=headers)
-    assert response.status_code == 200
-    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
-    assert response.headers["vary"].startswith("Accept")
-    assert response.content  # and it parses as what it claims:
-    if media_type in ("text/turtle", "application/n-triples", "application/n-quads", "application/trig"):
-        assert ox.parse(response.content, format=ox.RdfFormat.from_media_type(media_type)) is not None
+@pytest.mark.parametrize("case", negotiation_cases.PARAMS)
+def test_negotiate_result_format_by_accept(client: TestClient, case: negotiation_cases.Case) -> None:
+    """The shared table (tests/negotiation_cases.py), also run against media.negotiate and over real HTTP."""
+    negotiation_cases.check_answer(negotiation_cases.get(client, "/sparql", case), case)
 
 
 def test_combine_several_accept_headers(client: TestClient) -> None:
