@@ -7,13 +7,13 @@ import io
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from uvicorn_server import Server, free_port, start_server
+from waiting import wait_until
 
 from server.release import Release
 from server.settings import REPO_ROOT
@@ -94,14 +94,15 @@ def test_migkg_serve_serves_the_current_release(release: Release, tmp_path: Path
         stderr=log,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+                return False  # not listening yet
+
+        wait_until(ready, 60, f"`migkg serve` to answer /healthz with 200 on port {port}")
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert health.status_code == 200 and release.id in health.text
         answer = httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)

@@ -22,6 +22,7 @@ import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, RDFXML, TURTLE, XML, SPARQLWrapper
 from uvicorn_server import FIXTURE, Server, start_server, wait_workers_loaded
+from waiting import wait_until
 
 from server import prefixes
 from server.release import Release
@@ -307,11 +308,15 @@ def test_report_unavailable_store_as_503(tmp_path: Path) -> None:
     (broken / "snapshot.nq").write_text("<http://a> <http://b> .\n", encoding="utf-8")  # no object
     running = start_server(tmp_path, release=broken, ready=False, query_workers="1", query_timeout="2")
     try:
-        deadline = time.monotonic() + 30
-        while (health := httpx.get(running.url + "/healthz")).json()["status"] != "failed":
-            assert health.status_code == 503 and health.json()["status"] == "starting"
-            assert time.monotonic() < deadline, health.text
-            time.sleep(0.05)
+
+        def failed() -> httpx.Response | None:
+            health = httpx.get(running.url + "/healthz")
+            if health.json()["status"] == "failed":
+                return health
+            assert health.status_code == 503 and health.json()["status"] == "starting", health.text
+            return None
+
+        health = wait_until(failed, 30, "/healthz to report that the snapshot failed to load")
         assert health.status_code == 503
         response = httpx.get(running.sparql, params={"query": "ASK {}"})
         assert response.status_code == 503 and "could not be loaded" in response.text
@@ -323,56 +328,71 @@ def test_report_unavailable_store_as_503(tmp_path: Path) -> None:
 # --- the deadline ------------------------------------------------------------------------------------------------
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """``/proc/<pid>/stat`` from field 3 (state) on, or None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def child_processes(pid: int) -> set[int]:
+    """The server's children: its query workers (and multiprocessing's resource tracker)."""
+    return {
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if (fields := stat_fields(int(stat.parent.name))) is not None and int(fields[1]) == pid
+    }
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time the process has used (utime + stime, in clock ticks); 0 once it is gone."""
+    fields = stat_fields(pid)
+    return int(fields[11]) + int(fields[12]) if fields is not None else 0
+
+
 def test_stop_long_query_at_deadline_and_answer_next(strict_server: Server) -> None:
     wait_workers_loaded(strict_server, 2)
+    workers = child_processes(strict_server.process.pid)
     started = time.monotonic()
     response = httpx.get(strict_server.sparql, params={"query": LONG_QUERY}, timeout=60)
-    elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert "did not finish within 2 s" in response.text
-    assert 2.0 <= elapsed < 12.0
+    assert time.monotonic() - started >= 2.0  # not given up before the deadline
+    killed = workers - child_processes(strict_server.process.pid)
+    assert len(killed) == 1, f"the worker that ran the query is stopped before the 503: {workers} → {killed}"
     strict_server.assert_serving()
 
 
 def test_answer_short_query_while_long_one_runs(strict_server: Server) -> None:
     wait_workers_loaded(strict_server, 2)  # the previous test's replacement
+    idle = {pid: cpu_ticks(pid) for pid in child_processes(strict_server.process.pid)}
     statuses: list[int] = []
-    finished: dict[str, float] = {}
 
     def run_long_query() -> None:
         statuses.append(httpx.get(strict_server.sparql, params={"query": LONG_QUERY}, timeout=60).status_code)
-        finished["long"] = time.monotonic()
 
     thread = threading.Thread(target=run_long_query)
     thread.start()
-    time.sleep(0.3)  # the long query holds one worker
-    strict_server.assert_serving()  # on the other one
-    finished["short"] = time.monotonic()
+    wait_until(
+        lambda: [pid for pid, ticks in idle.items() if cpu_ticks(pid) >= ticks + 3],
+        30,
+        "a query worker to start computing the long query",
+        lambda: {pid: cpu_ticks(pid) for pid in idle},
+    )
+    strict_server.assert_serving()  # on the other worker
+    assert thread.is_alive(), "the long query was answered before the short one: no overlap was tested"
     thread.join(60)
     assert statuses == [503]
-    assert finished["short"] < finished["long"]
 
 
 def test_recover_after_several_timeouts(strict_server: Server) -> None:
     for _ in range(3):
         assert httpx.post(strict_server.sparql, content=LONG_QUERY, headers=DIRECT, timeout=60).status_code == 503
-    deadline = time.monotonic() + 30
-    while httpx.get(strict_server.url + "/healthz").status_code != 200:  # replacements load in the background
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(  # replacements load in the background
+        lambda: httpx.get(strict_server.url + "/healthz").status_code == 200, 30, "a replacement worker to load"
+    )
     strict_server.assert_serving()
-
-
-def child_processes(pid: int) -> set[int]:
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.add(int(stat.parent.name))
-    return children
 
 
 def test_stop_workers_when_server_stops(tmp_path: Path) -> None:
@@ -384,10 +404,12 @@ def test_stop_workers_when_server_stops(tmp_path: Path) -> None:
         running.stop()
     assert running.process.returncode in (0, -signal.SIGTERM), running.log_tail()  # uvicorn re-raises SIGTERM
     assert "Traceback" not in running.log_tail()
-    deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{pid}").exists() for pid in workers):
-        assert time.monotonic() < deadline, f"workers left behind: {workers}"
-        time.sleep(0.1)
+    wait_until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers),
+        10,
+        f"the workers {sorted(workers)} to exit",
+        lambda: [pid for pid in workers if Path(f"/proc/{pid}").exists()],
+    )
 
 
 # --- SPARQLWrapper as a real client ------------------------------------------------------------------------------
