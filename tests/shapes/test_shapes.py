@@ -11,7 +11,6 @@ Dropping a fixture, a shape file or a check in makes it live; the tests below fi
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph
@@ -19,18 +18,18 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from server import prefixes, unions
-from server.pipeline import validate
+from server import prefixes
+from server.pipeline import load, validate
+from server.settings import REPO_ROOT, Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-SHAPES_DIR = ROOT / "shapes"
-CHECKS_DIR = SHAPES_DIR / "checks"
-ONTOLOGY_FILE = ROOT / "ontology" / "migkg.ttl"
+SETTINGS = Settings(repo_dir=REPO_ROOT)  # the repository's shapes, checks and ontology, as `migkg build` reads them
+ONTOLOGY = load.parse_file(SETTINGS.ontology_dir / "migkg.ttl", prefixes.GRAPH_ONTOLOGY)  # as load.load_all does
+INPUTS = validate.inputs(SETTINGS, ONTOLOGY)  # the build's shapes graph, ontology graph and checks folder
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = sorted((FIXTURES / "valid").glob("*.trig"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.trig"))
-SHAPE_FILES = sorted(SHAPES_DIR.glob("*.ttl"))
-CHECK_FILES = sorted(CHECKS_DIR.glob("*.rq"))
+SHAPE_FILES = sorted(SETTINGS.shapes_dir.glob("*.ttl"))
+CHECK_FILES = sorted(INPUTS.checks.glob("*.rq"))
 MIG = rdflib.Namespace(prefixes.MIG)
 
 # Classes of the ontology with no node shape of their own or of a superclass, and why.
@@ -40,44 +39,23 @@ SHAPELESS = {
 }
 
 
-@cache
 def shapes() -> rdflib.Graph:
-    return validate.load_shapes(SHAPES_DIR)
+    return INPUTS.shapes
 
 
-@cache
 def ontology() -> rdflib.Graph:
-    return rdflib.Graph().parse(ONTOLOGY_FILE, format="turtle")
+    return INPUTS.ontology
 
 
-def union_graph(path: Path) -> rdflib.Graph:
-    """The fixture's asserted union, as the build validates it (graph/inferred left out)."""
-    dataset = rdflib.Dataset()
-    dataset.parse(path, format="trig")
-    union = rdflib.Graph()
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        if str(g) != prefixes.GRAPH_INFERRED:
-            union.add((s, p, o))
-    return union
-
-
-def store(path: Path) -> pyoxigraph.Store:
-    """The fixture as a dataset, with the ontology in graph/ontology, as the checks see the build's."""
-    st = pyoxigraph.Store()
-    st.load(path.read_bytes(), format=pyoxigraph.RdfFormat.TRIG)
-    st.load(
-        ONTOLOGY_FILE.read_bytes(),
-        format=pyoxigraph.RdfFormat.TURTLE,
-        to_graph=pyoxigraph.NamedNode(prefixes.GRAPH_ONTOLOGY),
-    )
-    return st
+def dataset(path: Path) -> list[pyoxigraph.Quad]:
+    """The fixture's graphs plus graph/ontology: a little dataset, as the build hands its own to validation."""
+    return load.parse_file(path) + ONTOLOGY
 
 
 def findings(path: Path) -> list[validate.Finding]:
-    """Shapes over the asserted union; checks over the dataset with the served union as default graph (as the build)."""
-    return validate.validate_shapes(union_graph(path), ontology(), shapes()) + validate.run_checks(
-        unions.form(store(path), unions.SERVED), CHECKS_DIR
-    )
+    """What the build reports for the fixture: validate.inputs (shapes over the asserted union, the ontology as
+    ont_graph; checks over the dataset with its served union), then validate.run."""
+    return validate.run(validate.inputs(SETTINGS, dataset(path)))
 
 
 def rule_id(name: str) -> str:
@@ -135,14 +113,9 @@ def test_invalid_fixture_trips_its_rule(path: Path) -> None:
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_valid_fixture_still_conforms_after_a_pyoxigraph_store(path: Path) -> None:
     """A Store rewrites xsd:nonNegativeInteger and xsd:positiveInteger as xsd:integer; releases go through one."""
-    nquads = store(path).dump(format=pyoxigraph.RdfFormat.N_QUADS) or b""
-    dataset = rdflib.Dataset()
-    dataset.parse(data=nquads, format="nquads")
-    union = rdflib.Graph()
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        if str(g) not in (prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_INFERRED):
-            union.add((s, p, o))
-    found = validate.validate_shapes(union, ontology(), shapes())
+    store = pyoxigraph.Store()
+    store.extend(dataset(path))
+    found = validate.run(validate.inputs(SETTINGS, list(store)))
     assert not [f for f in found if f.severity == "Violation"], validate.format_report(found)
 
 
@@ -177,7 +150,7 @@ def bindings(path: Path) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     "path",
     [*SHAPE_FILES, *CHECK_FILES, *VALID, *INVALID],
-    ids=lambda p: str(p.relative_to(ROOT)),
+    ids=lambda p: str(p.relative_to(REPO_ROOT)),
 )
 def test_prefixes_bound_as_in_the_prefix_table(path: Path) -> None:
     wrong = [(name, iri) for name, iri in bindings(path) if prefixes.PREFIXES.get(name) != iri]
