@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores build check run serve test test-fast bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores build check run serve test test-fast queries-expected bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test: install browser stores lint typecheck ## lint and typecheck, then the whol
 
 test-fast: install lint typecheck ## lint and typecheck, then the suite without the browser and store tests (no Chromium, no Virtuoso)
 	$(PYTEST) -m "not browser and not stores"
+
+queries-expected: build ## rewrite queries/*.csv whose answer changed, from a fresh build (then review: git diff queries/)
+	$(BIN)/python -m tools.expected_answers
 
 bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
 	$(BIN)/python -m tools.bench

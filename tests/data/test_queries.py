@@ -1,15 +1,12 @@
 """Every competency query in queries/ answers exactly as its expected-answer file says.
 
 ``queries/<name>.rq`` starts with ``# title:`` and ``# description:`` lines; ``queries/<name>.csv`` holds the
-expected answer in SPARQL CSV (header = the projected variables; IRIs in full; literals by lexical form).
-Rows are compared in order when the query has ORDER BY, as a multiset otherwise. Dropping a pair of files
-into queries/ makes it live; a query without an expected answer fails.
+expected answer (format and comparison: tools/expected_answers.py). Dropping a pair of files into queries/ makes
+it live; a query without an expected answer fails. ``make queries-expected`` rewrites the answers that changed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -20,6 +17,7 @@ from server import prefixes
 from server.release import Release
 from server.settings import REPO_ROOT
 from server.store.embedded import EmbeddedStore
+from tools.expected_answers import COMMAND, Rows, answer_text, as_rows, comparable, expected_file
 
 QUERIES = sorted((REPO_ROOT / "queries").glob("*.rq"))
 pytestmark = pytest.mark.build
@@ -36,39 +34,37 @@ def header(text: str, field: str) -> str:
     return found.group(1).strip() if found else ""
 
 
-def as_rows(data: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data)))
+def answer(store: EmbeddedStore, query: str) -> Rows:
+    return as_rows(answer_text(store, query))
 
 
-def answer(store: EmbeddedStore, query: str) -> list[list[str]]:
-    outcome = store.query(query, accept="text/csv, application/sparql-results+json;q=0.5", base_iri=prefixes.BASE)
-    if outcome.kind == "boolean":
-        return [["boolean"], [str(json.loads(outcome.body)["boolean"]).lower()]]
-    return as_rows(outcome.body.decode("utf-8"))
-
-
-def test_there_are_at_least_sixty_competency_queries() -> None:
-    assert len(QUERIES) >= 60
+def stale(path: Path, expected: Rows, got: Rows) -> str:
+    """What differs, and how to review the new answer."""
+    lost = [row for row in expected if row not in got][:5]
+    new = [row for row in got if row not in expected][:5]
+    name, csv_name = path.relative_to(REPO_ROOT), expected_file(path).relative_to(REPO_ROOT)
+    return (
+        f"the expected answer {csv_name} is stale for {name}: `{COMMAND}` rewrites it from a fresh build; "
+        f"review the change with `git diff queries/`.\n  only expected: {lost}\n  only answered: {new}"
+        + ("" if lost or new else "\n  (the same rows in another order)")
+    )
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_query_has_a_title_a_description_and_an_expected_answer(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert header(text, "title") and header(text, "description")
-    assert path.with_suffix(".csv").is_file(), f"write the expected answer to {path.with_suffix('.csv').name}"
+    assert expected_file(path).is_file(), f"write the expected answer to {expected_file(path).name} (`{COMMAND}`)"
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_query_gives_its_expected_answer(store: EmbeddedStore, path: Path) -> None:
     query = path.read_text(encoding="utf-8")
-    expected = as_rows(path.with_suffix(".csv").read_text(encoding="utf-8"))
-    got = answer(store, query)
-    assert got[0] == expected[0], "projected variables differ"
-    assert len(got) > 1, "the query returns no rows; a competency query must answer something"
-    if re.search(r"\bORDER\s+BY\b", query, re.IGNORECASE):
-        assert got[1:] == expected[1:]
-    else:
-        assert sorted(got[1:]) == sorted(expected[1:])
+    expected = comparable(query, as_rows(expected_file(path).read_text(encoding="utf-8")))
+    got = comparable(query, answer(store, query))
+    assert got[0] == expected[0], f"projected variables differ: {got[0]} (query) against {expected[0]} ({COMMAND})"
+    assert got[1], "the query returns no rows; a competency query must answer something"
+    assert got[1] == expected[1], stale(path, expected[1], got[1])
 
 
 def query_texts() -> str:
@@ -91,7 +87,7 @@ def test_every_class_with_instances_is_named_in_some_query(store: EmbeddedStore)
 def test_every_source_document_appears_in_some_query_or_expected_answer(store: EmbeddedStore) -> None:
     """Each source document is named by a query or occurs in an expected answer."""
     sources = answer(store, f"SELECT ?source WHERE {{ ?source a <{prefixes.MIG}SourceDocument> }}")
-    texts = query_texts() + "\n".join(path.with_suffix(".csv").read_text(encoding="utf-8") for path in QUERIES)
+    texts = query_texts() + "\n".join(expected_file(path).read_text(encoding="utf-8") for path in QUERIES)
     iris = [iri for [iri] in sources[1:]]
     assert len(iris) == 5
     source_ns = prefixes.PREFIXES["source"]
