@@ -204,7 +204,11 @@ def format_for(media_type: str, formats: Sequence[ResultFormat]) -> ResultFormat
 
 
 def content_type(media_type: str) -> str:
-    """The ``Content-Type`` header for a response in ``media_type`` (``charset=utf-8`` when textual)."""
+    """The ``Content-Type`` header for a response in ``media_type`` (``charset=utf-8`` when textual).
+
+    >>> content_type("text/turtle"), content_type("application/octet-stream")
+    ('text/turtle; charset=utf-8', 'application/octet-stream')
+    """
     textual = media_type.startswith("text/") or any(media_type in f.media_types and f.textual for f in FORMATS)
     return f"{media_type}; charset={UTF8}" if textual else media_type
 
@@ -215,6 +219,11 @@ def accept_for_format(value: str) -> str | None:
     ``value`` is a suffix or short name (``json``, ``ttl``, ``csv``…) or a media type. A name shared by
     several formats (``json``: SPARQL JSON for results, JSON-LD for graphs) expands to all of them; the
     query form then picks one.
+
+    >>> accept_for_format("json")
+    'application/sparql-results+json, application/ld+json'
+    >>> accept_for_format("TTL"), accept_for_format("image/png")
+    ('text/turtle', None)
     """
     value = value.strip().lower()
     if "/" in value:
@@ -247,7 +256,11 @@ class MediaRange:
 
 
 def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
-    """``'Text/Turtle; charset="UTF-8"'`` → ``('text/turtle', {'charset': 'UTF-8'})``."""
+    """A media type's essence, lower-cased, and its parameters.
+
+    >>> parse_media_type('Text/Turtle; charset="UTF-8"')
+    ('text/turtle', {'charset': 'UTF-8'})
+    """
     essence, *raw_params = value.split(";")
     params: dict[str, str] = {}
     for raw in raw_params:
@@ -297,6 +310,14 @@ def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
     the first offered type. Otherwise each offered type takes the q-value of the most specific range
     matching it; ``q=0`` excludes it. The highest q wins, then the more specific match (``text/turtle``
     beats ``*/*`` at equal q), then the server's order.
+
+    >>> offered = ["text/turtle", "application/n-triples", "application/ld+json"]
+    >>> negotiate(None, offered), negotiate("*/*, application/ld+json", offered)
+    ('text/turtle', 'application/ld+json')
+    >>> negotiate("text/turtle;q=0.5, application/*", offered)
+    'application/n-triples'
+    >>> negotiate("text/turtle;q=0, text/*", offered) is None
+    True
     """
     ranges = parse_accept(accept)
     if not ranges:

@@ -110,7 +110,12 @@ PARTNER_REPORT: Final = BASE + "partner-report/"
 
 
 def sparql_header(names: tuple[str, ...] | None = None) -> str:
-    """PREFIX lines for the given prefix names (all when ``None``)."""
+    """PREFIX lines for the given prefix names (all when ``None``).
+
+    >>> print(sparql_header(("rdfs", "mig")), end="")
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    PREFIX mig: <https://w3id.org/migkg/def#>
+    """
     chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
 
@@ -127,13 +132,28 @@ PLAIN_LOCAL: Final = re.compile(r"(?:\w(?:[\w.\-]*[\w\-])?)?")
 
 
 def namespaces(base: str = BASE) -> dict[str, str]:
-    """Prefix → namespace, ours moved under ``base`` (the configured base IRI)."""
+    """Prefix → namespace, ours moved under ``base`` (the configured base IRI).
+
+    >>> spaces = namespaces("http://127.0.0.1:8000/")
+    >>> spaces["country"], spaces["rdfs"]
+    ('http://127.0.0.1:8000/id/country/', 'http://www.w3.org/2000/01/rdf-schema#')
+    """
     return {name: base + iri[len(BASE) :] if iri.startswith(BASE) else iri for name, iri in PREFIXES.items()}
 
 
 def compact(iri: str, spaces: Mapping[str, str] | None = None, local: re.Pattern[str] = PLAIN_LOCAL) -> str:
     """``prefix:local`` with the longest namespace of ``spaces`` (default: ours) whose remainder fits ``local``;
-    the IRI itself when none does."""
+    the IRI itself when none does.
+
+    >>> compact("https://w3id.org/migkg/id/country/ecu")
+    'country:ecu'
+    >>> compact("https://w3id.org/migkg/def#heldIn")
+    'mig:heldIn'
+    >>> compact("https://w3id.org/migkg/id/commitment/montevideo-2006/p17")  # "/" cannot stand in a local name
+    'https://w3id.org/migkg/id/commitment/montevideo-2006/p17'
+    >>> compact("http://127.0.0.1:8000/id/country/ecu", namespaces("http://127.0.0.1:8000/"))
+    'country:ecu'
+    """
     fits = [(name, space) for name, space in (PREFIXES if spaces is None else spaces).items()
             if iri.startswith(space) and local.fullmatch(iri[len(space) :])]  # fmt: skip
     if not fits:

@@ -84,7 +84,11 @@ class Document:
 
 
 def fold(text: str) -> str:
-    """A name folded as the tokenizer folds it: "Secretaría  General" → "secretaria general"."""
+    """A name folded as the tokenizer folds it: case and accents dropped, spaces collapsed.
+
+    >>> fold("Secretaría  General")
+    'secretaria general'
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 

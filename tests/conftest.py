@@ -60,6 +60,12 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stores
     store.stop()
 
 
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """``--doctest-modules`` (pyproject) imports every module it finds; a conftest.py is a plugin, already loaded,
+    and ours share one module name, so importing them again would fail. (The doctests live in server/.)"""
+    return True if collection_path.name == "conftest.py" else None
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make ``--dist loadgroup`` honour ``xdist_group`` again on pytest >= 9.2.

@@ -28,7 +28,12 @@ class Position:
 
 
 def occurrences(text: str, selector: Selector) -> list[int]:
-    """Start offsets where ``exact`` occurs in ``text`` preceded by ``prefix`` and followed by ``suffix``."""
+    """Start offsets where ``exact`` occurs in ``text`` preceded by ``prefix`` and followed by ``suffix``.
+
+    >>> text = "the Forum; the Forum of 2008; the Forum."
+    >>> occurrences(text, Selector("the Forum")), occurrences(text, Selector("the Forum", suffix=" of"))
+    ([0, 11, 30], [11])
+    """
     found: list[int] = []
     at = text.find(selector.exact)
     while at >= 0:
@@ -40,7 +45,13 @@ def occurrences(text: str, selector: Selector) -> list[int]:
 
 
 def locate(text: str, selector: Selector) -> Position | str:
-    """The one position of the quote, or a sentence saying why there is none."""
+    """The one position of the quote, or a sentence saying why there is none.
+
+    >>> locate("held in Cuenca on 10-11 April 2008", Selector("Cuenca"))
+    Position(start=8, end=14)
+    >>> locate("the Forum; the Forum.", Selector("the Forum"))
+    "quote found 2 times (offsets 0, 11); add oa:prefix or oa:suffix to tell them apart: 'the Forum'"
+    """
     found = occurrences(text, selector)
     if len(found) == 1:
         return Position(found[0], found[0] + len(selector.exact))

@@ -35,6 +35,11 @@ MIG_COUNTRY = NamedNode(prefixes.MIG + "Country")
 
 
 def country_iri(alpha3: str) -> NamedNode:
+    """A country's IRI, keyed by its ISO 3166 alpha-3 code in lower case.
+
+    >>> country_iri("ECU")
+    <NamedNode value=https://w3id.org/migkg/id/country/ecu>
+    """
     return NamedNode(f"{prefixes.ID}country/{alpha3.lower()}")
 
 

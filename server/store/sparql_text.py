@@ -84,7 +84,11 @@ def keywords(sparql: str) -> list[str]:
     """The bare words of ``sparql`` (keywords, ``a``, function names), upper-cased, in order.
 
     Read from the matches directly, without a ``Token`` each: a query carrying a large VALUES block (an
-    answered SERVICE call) is mostly strings and IRIs, and this runs on every query."""
+    answered SERVICE call) is mostly strings and IRIs, and this runs on every query.
+
+    >>> keywords('SELECT ?s { ?s a <http://x/SERVICE> ; ?p "WHERE" } # LIMIT')
+    ['SELECT', 'A']
+    """
     words: list[str] = []
     for match in _TOKEN.finditer(sparql):
         if match.lastgroup == "name":
@@ -95,11 +99,23 @@ def keywords(sparql: str) -> list[str]:
 
 
 def uses_service(sparql: str) -> bool:
-    """Whether the query asks for federation (``SERVICE``)."""
+    """Whether the query asks for federation (``SERVICE``).
+
+    >>> uses_service("SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }")
+    True
+    >>> uses_service("PREFIX service: <http://x/> SELECT * { service:a ?p ?o }")
+    False
+    """
     return "SERVICE" in keywords(sparql)
 
 
 def looks_like_update(sparql: str) -> bool:
-    """Whether the first keyword after the prologue starts a SPARQL Update operation."""
+    """Whether the first keyword after the prologue starts a SPARQL Update operation.
+
+    >>> looks_like_update("PREFIX ex: <http://x/> DELETE WHERE { ?s ?p ?o }")
+    True
+    >>> looks_like_update("SELECT * { ?s <http://x/insert> ?o }")
+    False
+    """
     body = [word for word in keywords(sparql) if word not in _PROLOGUE]
     return bool(body) and body[0] in UPDATE_KEYWORDS

@@ -173,7 +173,16 @@ class BadParameter(ValueError):
 
 def expand(value: str, base: str) -> str:
     """A facet value as an IRI: a full ``http(s)`` IRI, or a compact one with one of our prefixes
-    (``country:ecu``, ``mig:Practice``). Raises ``BadParameter`` for anything else."""
+    (``country:ecu``, ``mig:Practice``). Raises ``BadParameter`` for anything else.
+
+    >>> expand("country:ecu", "http://127.0.0.1:8000/")
+    'http://127.0.0.1:8000/id/country/ecu'
+    >>> try:
+    ...     expand("oas", "https://w3id.org/migkg/")
+    ... except BadParameter as error:
+    ...     print(error)
+    not an IRI or a compact IRI with a known prefix: 'oas'
+    """
     if value.startswith(("http://", "https://")) and len(value) <= 500:
         try:
             describe.iri_ref(value)
@@ -188,7 +197,11 @@ def expand(value: str, base: str) -> str:
 
 
 def compact(iri: str, base: str) -> str:
-    """The shortest form ``expand`` reads back: ``country:ecu`` rather than the full IRI."""
+    """The shortest form ``expand`` reads back: ``country:ecu`` rather than the full IRI.
+
+    >>> compact("https://w3id.org/migkg/id/commitment/montevideo-2006/p17", "https://w3id.org/migkg/")
+    'commitment:montevideo-2006/p17'
+    """
     return prefixes.compact(iri, prefixes.namespaces(base), _LOCAL)
 
 

@@ -63,7 +63,11 @@ def counts_query() -> str:
 
 
 def iso3(country_iri: str) -> str:
-    """``…/id/country/ecu`` → ``ECU``."""
+    """The ISO 3166 alpha-3 code in a country IRI.
+
+    >>> iso3("https://w3id.org/migkg/id/country/ecu")
+    'ECU'
+    """
     return country_iri.rstrip("/").rsplit("/", 1)[-1].upper()
 
 

@@ -37,7 +37,15 @@ _HEAD = prefixes.sparql_header(("rdf", "rdfs", "skos", "mig", "oa", "graph"))
 
 
 def iri_ref(iri: str) -> str:
-    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI."""
+    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI.
+
+    >>> iri_ref("https://w3id.org/migkg/id/country/ecu")
+    '<https://w3id.org/migkg/id/country/ecu>'
+    >>> iri_ref("http://x/> } DROP ALL #")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an IRI: 'http://x/> } DROP ALL #'
+    """
     if any(c in iri for c in '<>"{}|^`\\ \n\t'):
         raise ValueError(f"not an IRI: {iri!r}")
     return f"<{iri}>"
@@ -186,7 +194,13 @@ def graph_kind(graph: str) -> str:
 
 def preferred_languages(accept_language: str | None, chosen: str | None = None) -> list[str]:
     """Languages to show labels in, best first: an explicit choice, then Accept-Language (q-ordered), then
-    our fallback chain en → es → pt → fr."""
+    our fallback chain en → es → pt → fr.
+
+    >>> preferred_languages("fr-CH, es;q=0.5, de;q=0.8")
+    ['fr', 'de', 'es', 'en', 'pt']
+    >>> preferred_languages(None, chosen="pt")
+    ['pt', 'en', 'es', 'fr']
+    """
     ranked: list[tuple[float, int, str]] = []
     for i, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
@@ -203,7 +217,11 @@ def preferred_languages(accept_language: str | None, chosen: str | None = None) 
 
 
 def local_name(iri: str) -> str:
-    """What a page shows for an IRI without a label: its last ``#`` or ``/`` segment."""
+    """What a page shows for an IRI without a label: its last ``#`` or ``/`` segment.
+
+    >>> local_name("https://w3id.org/migkg/def#heldIn"), local_name("https://w3id.org/migkg/id/place/cuenca/")
+    ('heldIn', 'cuenca')
+    """
     trimmed = iri.rstrip("/#")
     return trimmed.rsplit("#", 1)[-1] if "#" in trimmed else trimmed.rsplit("/", 1)[-1]
 

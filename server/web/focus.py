@@ -43,7 +43,16 @@ class Focus:
 
 
 def check_iri(focus: str) -> str:
-    """``focus`` if it is an absolute http(s) IRI safe to put between ``<…>``; FocusError 400 otherwise."""
+    """``focus`` if it is an absolute http(s) IRI safe to put between ``<…>``; FocusError 400 otherwise.
+
+    >>> check_iri(" https://w3id.org/migkg/id/organisation/segib ")
+    'https://w3id.org/migkg/id/organisation/segib'
+    >>> try:
+    ...     check_iri("organisation:segib")
+    ... except FocusError as error:
+    ...     print(error.status, error)
+    400 The focus must be the full IRI of an entity, such as https://w3id.org/migkg/id/organisation/segib.
+    """
     focus = focus.strip()
     if len(focus) > MAX_FOCUS_LENGTH or not _IRI.match(focus):
         raise FocusError(400, "The focus must be the full IRI of an entity, such as "

@@ -28,7 +28,13 @@ CONTEXT: dict[str, Any] = {"@context": dict(prefixes.PREFIXES)}
 
 
 def split_suffix(path: str) -> tuple[str, str | None]:
-    """``event/x.ttl`` → (``event/x``, ``ttl``); a path without a known suffix is negotiated."""
+    """A document path and its format suffix; a path without a known suffix is negotiated (None).
+
+    >>> split_suffix("event/fibemyd-2008.ttl")
+    ('event/fibemyd-2008', 'ttl')
+    >>> split_suffix("event/fibemyd-2008.pdf")
+    ('event/fibemyd-2008.pdf', None)
+    """
     head, dot, ext = path.rpartition(".")
     if dot and ext in SUFFIXES and "/" not in ext:
         return head, ext

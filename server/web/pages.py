@@ -26,7 +26,14 @@ def environment() -> jinja2.Environment:
 
 def local_path(iri: str, base: str) -> str:
     """Our own IRIs link to their page on this server: ``/id/x`` → ``/doc/x``, ``def#term`` → ``/def#term``;
-    others stay as they are. ``base`` is the configured base IRI (settings), never assumed."""
+    others stay as they are. ``base`` is the configured base IRI (settings), never assumed.
+
+    >>> base = "https://w3id.org/migkg/"
+    >>> local_path(base + "id/event/fibemyd-2008", base), local_path(base + "def#heldIn", base)
+    ('/doc/event/fibemyd-2008', '/def#heldIn')
+    >>> local_path("http://www.wikidata.org/entity/Q82151", base)
+    'http://www.wikidata.org/entity/Q82151'
+    """
     if iri.startswith(base + "id/"):
         return "/doc/" + iri[len(base) + 3 :]
     if iri.startswith(base + "def#"):

@@ -54,7 +54,15 @@ class Segment:
 
 
 def segments(text: str, spans: Sequence[Span]) -> list[Segment]:
-    """``text`` cut at every span boundary; each piece knows the spans covering it and those starting at it."""
+    """``text`` cut at every span boundary; each piece knows the spans covering it and those starting at it.
+
+    >>> for piece in segments("The Forum was held in Cuenca.", [Span("a", 0, 15), Span("b", 4, 28)]):
+    ...     print(repr(piece.text), piece.covering, piece.opening)
+    'The ' ('a',) ('a',)
+    'Forum was h' ('a', 'b') ('b',)
+    'eld in Cuenca' ('b',) ()
+    '.' () ()
+    """
     cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
     pieces = []
     for a, b in itertools.pairwise(cuts):

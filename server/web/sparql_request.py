@@ -44,7 +44,18 @@ class QueryRequest:
 
 
 def parse_params(raw: bytes, where: str = "URL") -> Params:
-    """``a=1&b=2&a=3`` → ``{'a': ['1', '3'], 'b': ['2']}``, rejecting bytes that are not UTF-8."""
+    """Form or URL parameters, each name with its values in order; bytes that are not UTF-8 are refused.
+
+    >>> parse_params(b"a=1&b=2&a=3")
+    {'a': ['1', '3'], 'b': ['2']}
+    >>> parse_params(b"query=ASK%20%7B%7D&default-graph-uri=")
+    {'query': ['ASK {}'], 'default-graph-uri': ['']}
+    >>> try:
+    ...     parse_params(b"query=%E9", where="body")
+    ... except BadRequest as error:
+    ...     print(error)
+    The body parameters are not valid UTF-8 (percent-encode UTF-8 bytes).
+    """
     try:
         pairs = parse_qsl(
             raw.decode("utf-8"),

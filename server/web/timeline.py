@@ -83,7 +83,15 @@ class When:
 
 
 def parse_when(lexical: str) -> When | None:
-    """``2005`` → the year 2005, ``2006-11`` → November 2006, ``2006-11-04`` → that day; None if unreadable."""
+    """A date at the precision given (year, month or day) as the interval it covers; None if unreadable.
+
+    >>> parse_when("2006-11")
+    When(first=datetime.date(2006, 11, 1), after=datetime.date(2006, 12, 1), value='2006-11', precision='month')
+    >>> [as_text(w) for w in map(parse_when, ("2005", "2006-11", "2006-11-04")) if w]
+    ['2005', 'Nov 2006', '4 Nov 2006']
+    >>> parse_when("2006-13") is None
+    True
+    """
     match = _LEXICAL.match(lexical.strip())
     if match is None:
         return None
