@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,10 +61,12 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stores
     store.stop()
 
 
-def pytest_ignore_collect(collection_path: Path) -> bool | None:
-    """``--doctest-modules`` (pyproject) imports every module it finds; a conftest.py is a plugin, already loaded,
-    and ours share one module name, so importing them again would fail. (The doctests live in server/.)"""
-    return True if collection_path.name == "conftest.py" else None
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under tests/, only test files are collected. ``--doctest-modules`` (pyproject, for server/'s docstrings)
+    would import every other module as well: conftest.py files (plugins, already loaded under one shared name)
+    and helpers the tests import themselves, or run as scripts (runtime_only.py)."""
+    test_file = any(fnmatch.fnmatch(collection_path.name, pattern) for pattern in config.getini("python_files"))
+    return True if collection_path.suffix == ".py" and not test_file else None
 
 
 @pytest.hookimpl(trylast=True)
