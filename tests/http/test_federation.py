@@ -13,7 +13,6 @@ import hashlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +38,7 @@ MOTTO_TEXT = 'Dice "hola" \\ adiós\n{ SERVICE <http://127.0.0.1:1/> } # no comm
 TIMEOUT = 2  # home's per-call limit, seconds
 MAX_BYTES = 50_000
 MAX_ROWS = 5
-SLOW = 8.0  # how long the remote's /slow waits: well past TIMEOUT
+SLOW = 8.0  # the longest the remote's /slow holds a call (until the tests are done): well past TIMEOUT
 
 
 # --- a remote we control ---------------------------------------------------------------------------------
@@ -112,8 +111,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(405, "text/plain", b"use GET")
             else:
                 self.send(200, SPARQL_JSON, rows_document(1))
-        elif path == "/slow":
-            time.sleep(SLOW)
+        elif path == "/slow":  # holds the call until the module's tests are done (at most SLOW s)
+            self.server.done.wait(SLOW)
             self.send(200, SPARQL_JSON, rows_document(1))
         elif path == "/huge":
             self.send_response(200)
@@ -150,6 +149,7 @@ class RemoteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     seen: list[Seen]
     redirect_out: str
+    done: threading.Event  # set when the module's tests are over: /slow then answers
 
 
 @dataclass
@@ -212,6 +212,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     remote_server = RemoteHTTPServer(("127.0.0.1", 0), Handler)
     remote = Remote(remote_server, f"http://127.0.0.1:{remote_server.server_address[1]}")
     remote_server.seen = remote.seen
+    remote_server.done = threading.Event()
     canary = Canary()
     remote_server.redirect_out = f"http://127.0.0.1:{canary.port}/sparql"
     threading.Thread(target=remote_server.serve_forever, daemon=True).start()
@@ -234,6 +235,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
         partner.stop()
         raise
     yield Federation(home, partner, remote, canary)
+    remote_server.done.set()
     home.stop()
     partner.stop()
     remote_server.shutdown()
