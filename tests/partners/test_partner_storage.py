@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import random
 import signal
 import subprocess
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from storage_writer import GRAPH, version
+from waiting import wait_until
 
 from server import prefixes
 from server.partners.storage import KEEP, PartnerStorage, WriteConflict
@@ -87,11 +87,16 @@ def test_partner_graphs_live_outside_the_build_directory() -> None:
     assert not settings.partners_file.is_relative_to(settings.build_dir)
 
 
+def writing(storage: PartnerStorage, after: int) -> bool:
+    """More than ``after`` commits are done and another is under way (one of its temporary files exists)."""
+    return storage.generation() > after and any(storage.root.rglob(".tmp-*"))
+
+
 def test_writer_killed_mid_write_leaves_one_whole_version(tmp_path: Path) -> None:
-    """SIGKILL a real writer process at random moments: the storage holds exactly version 0 or version 1."""
+    """SIGKILL a real writer process in the middle of a commit (a temporary file is being written), a few commits
+    later each trial: the storage holds exactly version 0 or version 1."""
     n = 10_000
     whole = {v: in_graph(version(n, v), GRAPH) for v in (0, 1)}
-    rng = random.Random(9)
     for trial in range(4):
         root = tmp_path / f"trial-{trial}"
         proc = subprocess.Popen(
@@ -101,7 +106,9 @@ def test_writer_killed_mid_write_leaves_one_whole_version(tmp_path: Path) -> Non
         )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.05, 0.8))  # when to kill, not a timed assertion
+            storage = PartnerStorage(root)
+            after = 2 * trial + 1  # commits done before the one to kill: a different one each trial
+            wait_until(partial(writing, storage, after), 60, f"the writer to write commit {after + 2} or later")
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
