@@ -12,6 +12,10 @@ than asked of pyoxigraph with ``use_default_graph_as_union``: in pyoxigraph 0.5.
 The default graph is a set, so it holds the RDF merge: a triple stated in several graphs is there once, and
 queries without the flag run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more copy of the
 distinct triples in memory, and scans of the named graphs walk past that copy too.
+
+A store normalises literals as it stores them (``"-5"^^xsd:positiveInteger`` becomes ``xsd:integer``, ``"01"`` becomes
+``"1"``), so what SHACL validates is selected from the parsed quads with ``Union.triples`` instead, never read back
+from a store (DESIGN.md §5: validate datatypes before loading).
 """
 
 from __future__ import annotations
@@ -40,6 +44,23 @@ class Union:
         excluded = ", ".join(f"<{g}>" for g in sorted(self.excluded))
         keep = f" FILTER(?g NOT IN ({excluded}))" if excluded else ""
         return f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}{keep} }}"
+
+    def holds(self, graph: NamedNode | DefaultGraph | object) -> bool:
+        """Whether a quad in ``graph`` belongs to this union (the default graph always does)."""
+        return not isinstance(graph, NamedNode) or graph.value not in self.excluded
+
+    def triples(self, quads: Iterable[Quad]) -> list[Triple]:
+        """The union's distinct triples selected from ``quads`` as parsed, lexical forms untouched (no store).
+
+        >>> from pyoxigraph import Literal
+        >>> odd = Literal("01", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        >>> quads = [Quad(NamedNode("http://x/a"), NamedNode("http://x/p"), odd, NamedNode(g))
+        ...          for g in ("http://x/g1", "http://x/g2", prefixes.GRAPH_INFERRED)]
+        >>> [t.object.value for t in ASSERTED.triples(quads)]
+        ['01']
+        """
+        kept = (Triple(q.subject, q.predicate, q.object) for q in quads if self.holds(q.graph_name))
+        return list(dict.fromkeys(kept))
 
 
 SERVED = Union("served")

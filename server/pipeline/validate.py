@@ -70,8 +70,10 @@ def inputs(settings: Settings, quads: Iterable[pyoxigraph.Quad]) -> Inputs:
     quads = list(quads)
     dataset = unions.of(quads, unions.SERVED)
     return Inputs(
-        data=_to_rdflib(unions.of(quads, unions.ASSERTED), pyoxigraph.DefaultGraph()),
-        ontology=_to_rdflib(dataset, pyoxigraph.NamedNode(prefixes.GRAPH_ONTOLOGY)),
+        data=_triples_to_rdflib(unions.ASSERTED.triples(quads)),
+        ontology=_triples_to_rdflib(
+            q.triple for q in quads if q.graph_name == pyoxigraph.NamedNode(prefixes.GRAPH_ONTOLOGY)
+        ),
         shapes=load_shapes(settings.shapes_dir),
         checks=settings.shapes_dir / "checks",
         dataset=dataset,
@@ -89,8 +91,10 @@ def ensure_no_violation(found: list[Finding]) -> None:
         raise BuildError("validate", [format_report(found)])
 
 
-def _to_rdflib(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> rdflib.Graph:
-    data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+def _triples_to_rdflib(triples: Iterable[pyoxigraph.Triple]) -> rdflib.Graph:
+    """``triples`` as an rdflib graph, through N-Triples and never through a store, which would normalise literals
+    (``"-5"^^xsd:positiveInteger`` → ``xsd:integer``) before SHACL can see them (DESIGN.md §5)."""
+    data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
     return rdflib.Graph().parse(data=data, format="nt")
 
 
@@ -117,9 +121,7 @@ def shacl_report(
     data: Iterable[pyoxigraph.Triple], ontology: rdflib.Graph, shapes: rdflib.Graph
 ) -> tuple[list[Finding], list[pyoxigraph.Triple]]:
     """SHACL findings for ``data`` (sorted) and pySHACL's whole report graph, in pyoxigraph terms."""
-    store = pyoxigraph.Store()
-    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in data)
-    findings, report = _shacl(_to_rdflib(store, pyoxigraph.DefaultGraph()), ontology, shapes)
+    findings, report = _shacl(_triples_to_rdflib(data), ontology, shapes)
     ntriples = report.serialize(format="nt", encoding="utf-8")
     return findings, [q.triple for q in pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
 

@@ -78,3 +78,16 @@ def test_reason_step_reasons_over_the_ontology_and_the_asserted_abox(tmp_path: P
     assert sorted(reasoning.abox, key=str) == sorted({triple(q) for q in FACTS[:4]}, key=str)
     assert len(reasoning.ontology) == len(ONTOLOGY)
     assert all(t.subject.value.startswith(prefixes.ID) for t in reasoning.inferred)
+
+
+def test_validation_inputs_keep_the_lexical_forms_a_store_would_normalise(tmp_path: Path) -> None:
+    """DESIGN §5: SHACL sees datatypes as written; a pyoxigraph store would turn ``"-5"^^xsd:positiveInteger`` into
+    ``xsd:integer``, hiding the defect from the shape that checks the datatype."""
+    from pyoxigraph import Literal
+
+    count = NamedNode(prefixes.MIG + "beneficiaryCount")
+    negative = Literal("-5", datatype=NamedNode(prefixes.XSD + "positiveInteger"))
+    quads = [Quad(WORKSHOP, count, negative, NamedNode(prefixes.EXCERPT + "one"))]
+    given = validate.inputs(Settings(repo_dir=REPO_ROOT, build_dir=tmp_path), quads)
+    values = {(str(o), str(o.datatype)) for o in given.data.objects(None, rdflib.URIRef(count.value))}
+    assert values == {("-5", prefixes.XSD + "positiveInteger")}
