@@ -1,8 +1,8 @@
 """The SPARQL 1.1 Service Description of the endpoint (https://www.w3.org/TR/sparql11-service-description/).
 
 A pure function from what the endpoint is (its URL, the release's named graphs and their sizes) to
-triples, and one that serializes them. What it states is what the endpoint does: SPARQL 1.1 Query only
-(no Update, no federation), the union of all graphs as default graph, and every result format of
+triples, and one that serializes them (VoID's too). What it states is what the endpoint does: SPARQL 1.1 Query
+only (no Update, no federation), the union of all graphs as default graph, and every result format of
 ``server.media``.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 import pyoxigraph as ox
+from fastapi.responses import Response
 
 from server import media, prefixes
 
@@ -56,6 +57,18 @@ def serialize(triples: Iterator[ox.Triple], fmt: media.ResultFormat) -> bytes:
     body = ox.serialize(list(triples), format=fmt.rdf_format, prefixes=chosen)
     assert body is not None
     return body
+
+
+def response(triples: Iterator[ox.Triple], media_type: str) -> Response:
+    """``triples`` serialized in ``media_type`` (a description format, as negotiated)."""
+    body = serialize(triples, media.format_for(media_type, media.DESCRIPTION_FORMATS))
+    return Response(body, headers={"Content-Type": media.content_type(media_type), "Vary": "Accept"})
+
+
+def endpoint_iri(url: str, base_iri: str) -> str:
+    """The endpoint's URL as the client used it (scheme, host and port from the request), falling back to
+    ``<base>sparql`` when that is not an IRI."""
+    return url if is_iri(url) else base_iri + "sparql"
 
 
 def is_iri(text: str) -> bool:

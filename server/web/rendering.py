@@ -1,0 +1,57 @@
+"""Server-rendered HTML (Jinja2, autoescaped): pages work without JavaScript. Every page shows the release it
+comes from; links to our own IRIs go to their page on this server."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi.responses import HTMLResponse
+
+from server.web.deps import Service
+
+STATIC = Path(__file__).parent / "static"
+VARY_LANGUAGE = {"Vary": "Accept-Language"}  # pages whose labels follow Accept-Language
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """Created on first use, not at import time."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("server.web", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local"] = local_path
+    return env
+
+
+def local_path(iri: str, base: str) -> str:
+    """Our own IRIs link to their page on this server: ``/id/x`` → ``/doc/x``, ``def#term`` → ``/def#term``;
+    others stay as they are. ``base`` is the configured base IRI (settings), never assumed."""
+    if iri.startswith(base + "id/"):
+        return "/doc/" + iri[len(base) + 3 :]
+    if iri.startswith(base + "def#"):
+        return "/def#" + iri[len(base) + 4 :]
+    return iri
+
+
+def page(
+    template: str, service: Service, *, status_code: int = 200, headers: Mapping[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    """``template`` rendered with ``context`` and the release id."""
+    body = environment().get_template(template).render(release=service.release_id, **context)
+    return HTMLResponse(body, status_code=status_code, headers=headers)
+
+
+def not_found(key: str, service: Service) -> HTMLResponse:
+    return page("not_found.html", service, status_code=404, key=key)
+
+
+def bad_request(message: str, service: Service, title: str = "Bad request") -> HTMLResponse:
+    """A page's parameters it cannot use (a malformed facet value, page number or filter): 400, saying which."""
+    return page("browse_error.html", service, status_code=400, title=title, message=message)
