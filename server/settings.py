@@ -6,11 +6,13 @@ Nothing else in the package reads ``os.environ``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server import prefixes
+from server.federation.origins import allowlist_origin
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +32,26 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(1_000_000, ge=1, description="Largest query text accepted.")
     reasoner: str = Field("pellet", pattern="^(pellet|hermit)$")
     java_memory_mb: int = Field(2000, ge=256, description="Heap for the reasoner's JVM.")
+    service_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) SERVICE may call, comma-separated; empty: none.",
+    )
+    service_timeout: float = Field(10.0, gt=0, description="Seconds one SERVICE call may take.")
+    service_max_bytes: int = Field(10_000_000, ge=1, description="Largest SERVICE answer read, in bytes.")
+    service_max_rows: int = Field(10_000, ge=1, description="Most solutions one SERVICE call may return.")
+    service_max_calls: int = Field(8, ge=1, description="Most SERVICE calls one query may make.")
+
+    @field_validator("service_allowlist", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        """``"https://a.example, http://10.0.0.5:8890"`` → normalised origins; a bad entry stops start-up."""
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple):
+            return value
+        try:
+            return [str(allowlist_origin(str(entry))) for entry in entries if str(entry).strip()]
+        except ValueError as error:
+            raise ValueError(f"MIGKG_SERVICE_ALLOWLIST: {error}") from None
 
     @property
     def ontology_dir(self) -> Path:

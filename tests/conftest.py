@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ import pytest
 
 from server.release import Release, open_current
 from server.settings import REPO_ROOT, Settings
+from tools import stores
 
 if TYPE_CHECKING:
     from server.pipeline.build import BuildResult
@@ -40,6 +42,22 @@ def source_texts() -> dict[str, str]:
 
     _, texts = read_sources(REPO_ROOT / "data" / "sources" / "sources.ttl")
     return {iri: t.text for iri, t in texts.items()}
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stores.Virtuoso]:
+    """An empty Virtuoso (tools/stores.py) on loopback in its own data directory, stopped after the session."""
+    store = stores.start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stores.OxigraphServer]:
+    """An empty Oxigraph server (tools/stores.py) on loopback in its own data directory, stopped after the session."""
+    store = stores.start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield store
+    store.stop()
 
 
 @pytest.hookimpl(trylast=True)

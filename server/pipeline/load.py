@@ -1,4 +1,4 @@
-"""Read the repository's RDF into named graphs.
+"""Read the repository's RDF into named graphs (``load_all``, the build's first step).
 
 * ``ontology/migkg.ttl`` → ``graph/ontology``; ``ontology/alignments.ttl`` → ``graph/alignments``;
 * ``data/sources/sources.ttl`` → ``graph/sources`` (each file's sha256 checked against the text on disk);
@@ -6,7 +6,8 @@
 * ``data/curated/*.trig`` → one graph per excerpt; the excerpt descriptions (the triples about graph names
   in the file's default graph) are collected separately, to be completed by the quote step and published
   in ``graph/provenance``. Any other triple in a curated file's default graph is an error: every fact sits
-  in an excerpt graph.
+  in an excerpt graph;
+* ``data/discrepancies.ttl`` → ``graph/discrepancies``; the reference graphs (``reference.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
 from server import prefixes
+from server.pipeline import reference
 from server.pipeline.errors import BuildError
+from server.settings import Settings
 
 OA_HAS_SOURCE = NamedNode(prefixes.OA + "hasSource")
 OA_HAS_SELECTOR = NamedNode(prefixes.OA + "hasSelector")
@@ -66,6 +69,59 @@ class CuratedFile:
     path: Path
     facts: list[Quad] = field(default_factory=list)
     excerpts: list[ExcerptDescription] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the load step hands on: every asserted graph of the repository, the curated files and source texts."""
+
+    quads: list[Quad]
+    files: list[CuratedFile]
+    texts: dict[str, SourceText]
+
+    @property
+    def excerpts(self) -> list[ExcerptDescription]:
+        return [ex for f in self.files for ex in f.excerpts]
+
+
+def load_all(settings: Settings) -> Loaded:
+    """Every asserted graph of the repository (each in its named graph), plus the curated files and source texts."""
+    onto = settings.ontology_dir
+    quads = parse_file(onto / "migkg.ttl", prefixes.GRAPH_ONTOLOGY)
+    quads += parse_file(onto / "alignments.ttl", prefixes.GRAPH_ALIGNMENTS)
+    source_quads, texts = read_sources(settings.data_dir / "sources" / "sources.ttl")
+    quads += source_quads
+    for topics in sorted((settings.data_dir / "topics").glob("*.ttl")):
+        quads += parse_file(topics, prefixes.GRAPH_TOPICS)
+    discrepancies = settings.data_dir / "discrepancies.ttl"
+    if discrepancies.is_file():
+        quads += parse_file(discrepancies, prefixes.GRAPH_DISCREPANCIES)
+    files = [read_curated(p) for p in sorted((settings.data_dir / "curated").glob("*.trig"))]
+    problems = _duplicate_excerpts(files)
+    if problems:
+        raise BuildError("load", problems)
+    for f in files:
+        quads += f.facts
+    quads += reference.reference_quads()
+    quads += reference.provenance_quads(reference.package_versions())
+    crosscheck = settings.data_dir / "reference" / "organisations-wikidata.csv"
+    if crosscheck.is_file():
+        curated = {q.subject.value for f in files for q in f.facts if isinstance(q.subject, NamedNode)}
+        quads += reference.organisation_quads(crosscheck, curated) + reference.organisation_provenance(crosscheck)
+    return Loaded(quads, files, texts)
+
+
+def _duplicate_excerpts(files: list[CuratedFile]) -> list[str]:
+    seen: dict[str, Path] = {}
+    problems = []
+    for f in files:
+        for ex in f.excerpts:
+            if ex.graph.value in seen:
+                problems.append(
+                    f"{f.path}:{ex.line}: excerpt {ex.graph.value} is also defined in {seen[ex.graph.value]}"
+                )
+            seen[ex.graph.value] = f.path
+    return problems
 
 
 def parse_file(path: Path, graph: str | None = None) -> list[Quad]:
@@ -211,10 +267,5 @@ def _rename(t: Triple, old: object, new: NamedNode) -> Triple:
 
 
 def _local(node: object) -> str:
-    if isinstance(node, NamedNode):
-        return (
-            "excerpt:" + node.value.removeprefix(prefixes.EXCERPT)
-            if node.value.startswith(prefixes.EXCERPT)
-            else node.value
-        )
-    return str(node)
+    """How a curated file most likely writes ``node``: a prefixed name where one fits, to find its line."""
+    return prefixes.compact(node.value) if isinstance(node, NamedNode) else str(node)

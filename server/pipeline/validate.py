@@ -1,14 +1,17 @@
 """Validate the data: SHACL shapes over the asserted union, SPARQL checks over the dataset (DESIGN.md §1, §4).
 
-* ``shapes/*.ttl`` are run by pySHACL over the union of the asserted graphs (not ``graph/inferred``) with
-  ``inference="none"`` and the ontology as ``ont_graph`` (mixed in, so ``sh:class`` follows
-  ``rdfs:subClassOf``; inferring first would hide class errors behind declared ranges).
+* ``shapes/*.ttl`` are run by pySHACL over the asserted union (``server.unions.ASSERTED``: not the ontology, the
+  alignments nor ``graph/inferred``) with ``inference="none"`` and the ontology as ``ont_graph`` (mixed in, so
+  ``sh:class`` follows ``rdfs:subClassOf``; inferring first would hide class errors behind declared ranges).
 * ``shapes/checks/*-violation.rq`` and ``*-warning.rq`` are SPARQL SELECT queries run over the whole dataset (a
-  pyoxigraph Store with its named graphs, the default graph being their union). Each row is one finding about
-  ``?focus``, optionally with ``?graph``, ``?value``, ``?path`` and ``?message``; without ``?message`` the
-  query's ``# description:`` line is used. Other ``*.rq`` files there are reports and are not run.
+  pyoxigraph Store with its named graphs, the default graph holding the served union as the endpoint's does,
+  ``server.unions.SERVED``). Each row is one finding about ``?focus``, optionally with ``?graph``, ``?value``,
+  ``?path`` and ``?message``; without ``?message`` the query's ``# description:`` line is used. Other ``*.rq``
+  files there are reports and are not run.
 
-This is the only module that imports pyshacl. Functions are pure apart from reading the given files.
+``inputs`` gathers exactly what the build validates from its quads; ``run`` validates them. This is the
+only module that imports pyshacl, and it owns the conversion of pyoxigraph graphs to rdflib ones. Functions
+are pure apart from reading the given files.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from server import prefixes
+from server import prefixes, unions
+from server.pipeline.errors import BuildError
+from server.settings import Settings
 
 Severity = Literal["Violation", "Warning", "Info"]
 SEVERITY_ORDER: dict[str, int] = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -46,6 +51,47 @@ class Finding:
     value: str | None = None
     message: str = ""
     graph: str | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the build validates: SHACL runs over ``data`` with ``ontology`` and ``shapes``, the checks in ``checks``
+    over ``dataset``."""
+
+    data: rdflib.Graph  # the asserted union
+    ontology: rdflib.Graph  # graph/ontology, pySHACL's ont_graph
+    shapes: rdflib.Graph  # every shapes/*.ttl
+    checks: Path  # shapes/checks
+    dataset: pyoxigraph.Store  # every graph, with the served union as default graph
+
+
+def inputs(settings: Settings, quads: Iterable[pyoxigraph.Quad]) -> Inputs:
+    """The validation inputs of a dataset (``quads`` in their named graphs) under ``settings``' shapes folder."""
+    quads = list(quads)
+    dataset = unions.of(quads, unions.SERVED)
+    return Inputs(
+        data=_to_rdflib(unions.of(quads, unions.ASSERTED), pyoxigraph.DefaultGraph()),
+        ontology=_to_rdflib(dataset, pyoxigraph.NamedNode(prefixes.GRAPH_ONTOLOGY)),
+        shapes=load_shapes(settings.shapes_dir),
+        checks=settings.shapes_dir / "checks",
+        dataset=dataset,
+    )
+
+
+def run(given: Inputs) -> list[Finding]:
+    """Every finding: the shapes' over the asserted union, then the checks' over the dataset."""
+    return validate_shapes(given.data, given.ontology, given.shapes) + run_checks(given.dataset, given.checks)
+
+
+def ensure_no_violation(found: list[Finding]) -> None:
+    """Raise the build's error, with the readable report, when any finding is a Violation."""
+    if any(f.severity == "Violation" for f in found):
+        raise BuildError("validate", [format_report(found)])
+
+
+def _to_rdflib(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> rdflib.Graph:
+    data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+    return rdflib.Graph().parse(data=data, format="nt")
 
 
 def load_shapes(shapes_dir: Path) -> rdflib.Graph:
@@ -80,7 +126,8 @@ def validate_shapes(data: rdflib.Graph, ontology: rdflib.Graph, shapes: rdflib.G
 
 
 def run_checks(store: pyoxigraph.Store, checks_dir: Path) -> list[Finding]:
-    """Findings of every ``*-violation.rq`` (Violation) and ``*-warning.rq`` (Warning) in ``checks_dir``."""
+    """Findings of every ``*-violation.rq`` (Violation) and ``*-warning.rq`` (Warning) in ``checks_dir`` over
+    ``store``, whose default graph holds the served union (``server.unions.form``)."""
     findings: list[Finding] = []
     for path in sorted(checks_dir.glob("*.rq")):
         severity = next((s for suffix, s in CHECK_SUFFIXES.items() if path.name.endswith(suffix)), None)
@@ -163,7 +210,7 @@ def _description(query: str) -> str:
 def _run_check(store: pyoxigraph.Store, path: Path, severity: Severity) -> list[Finding]:
     query = path.read_text(encoding="utf-8")
     try:
-        solutions = store.query(query, use_default_graph_as_union=True)
+        solutions = store.query(query)
     except SyntaxError as e:
         raise ValidationSetupError(f"{path}: cannot parse the check: {e}") from e
     if not isinstance(solutions, pyoxigraph.QuerySolutions):
@@ -210,17 +257,7 @@ def _short(text: str) -> str:
     return re.sub(r"<([^<>\s]+)>", lambda m: _curie(m.group(1)), text)
 
 
-_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
 def _curie(iri: str) -> str:
-    best = max(
-        ((p, ns) for p, ns in prefixes.PREFIXES.items() if iri.startswith(ns)),
-        key=lambda item: len(item[1]),
-        default=None,
-    )
-    if best is not None:
-        local = iri[len(best[1]) :]
-        if local == "" or _LOCAL.fullmatch(local):
-            return f"{best[0]}:{local}"
-    return f"<{iri}>"
+    """``prefix:local`` where one fits, else ``<iri>``."""
+    short = prefixes.compact(iri)
+    return f"<{iri}>" if short == iri else short

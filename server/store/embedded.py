@@ -5,13 +5,8 @@ never leaves the thread that produced it (DESIGN §5: handing one to another thr
 uvicorn down). The media type is negotiated once the result says which query form it is, before the
 rows are serialized.
 
-The union default graph is materialized at load time in the store's own default graph, rather than
-asked of pyoxigraph with ``use_default_graph_as_union``: in pyoxigraph 0.5.13 that flag (like several
-``FROM``) yields a triple once per graph holding it, so a fact corroborated by two excerpts is counted
-twice (oxigraph issue #1919, fixed upstream by PR #1920), and it also makes pyoxigraph ignore a query's
-own ``FROM``. The store's default graph is a set, so it holds the RDF merge, and queries without a
-protocol dataset run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more copy of
-the distinct triples in memory.
+The union default graph is materialized at load time in the store's own default graph
+(``server.unions``: the served union, and why not ``use_default_graph_as_union``, oxigraph issue #1919).
 """
 
 from __future__ import annotations
@@ -20,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server import media
+from server import media, unions
 from server.media import QueryForm
 from server.store import sparql_text
 from server.store.base import (
@@ -37,7 +32,6 @@ from server.store.base import (
 )
 
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-_MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _NO_FEDERATION = (
     "Federated queries (SERVICE) are not supported by this endpoint; "
     "query each service separately and combine the results."
@@ -81,13 +75,7 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     """
     store = ox.Store()
     store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-    return with_union_default_graph(store)
-
-
-def with_union_default_graph(store: ox.Store) -> ox.Store:
-    """``store`` with the union of its named graphs copied into its default graph (see module doc)."""
-    store.update(_MATERIALIZE_UNION)
-    return store
+    return unions.form(store, unions.SERVED)
 
 
 class EmbeddedStore:

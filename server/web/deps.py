@@ -5,21 +5,26 @@ handlers declare (``service: ServiceDep``, ``queries: QueriesDep``, ``languages:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 
 from server import media
+from server.federation import federate
 from server.release import Release
 from server.settings import Settings
 from server.store.base import Dataset, QueryOutcome, Store, StoreUnavailable
 from server.web.labels import preferred_languages
+
+if TYPE_CHECKING:
+    from server.web.sparql_request import QueryRequest
 
 UNRELEASED = "unreleased"
 
@@ -83,6 +88,18 @@ class Queries:
         base = self.service.base_iri
         call = functools.partial(store.query, query, accept=accept, base_iri=base, dataset=dataset)
         return await self.in_thread(call)
+
+    async def federate(self, query: QueryRequest) -> QueryRequest:
+        """A client's query with its SERVICE calls answered by our client (``server.federation``) and written into
+        it as VALUES, as every client query is before a store sees it."""
+        return dataclasses.replace(query, query=await federate.resolve(query.query, self.service.settings))
+
+    async def answer(self, query: QueryRequest, accept: str | None) -> QueryOutcome:
+        """A client's query (the endpoint's) answered: federated, then evaluated in the format it asks for
+        (``format=``) or else ``accept``."""
+        self.service.require_store()
+        federated = await self.federate(query)
+        return await self.outcome(federated.query, query.accept or accept, query.dataset)
 
     async def run(self, query: str, accept: str) -> bytes:
         return (await self.outcome(query, accept)).body

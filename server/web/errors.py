@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from server import media
+from server.federation.errors import ServiceFailed, ServiceRefused, ServiceTimeout
 from server.store.base import (
     InvalidDataset,
     NotAcceptable,
@@ -35,14 +36,18 @@ class BadRequest(Exception):
 
 # QueryTimeout is 503, not 504: no gateway is involved (504 would send proxies and monitoring looking for
 # an upstream at fault); the service refused to spend more than its limit on this request, as Fuseki does.
+# A SERVICE call does involve one: an allowlisted endpoint that fails is 502, one that is too slow 504.
 STATUS: dict[type[StoreError], int] = {
     QuerySyntaxError: 400,
     UnsupportedQuery: 400,
     InvalidDataset: 400,
+    ServiceRefused: 400,
     UpdateForbidden: 403,
     NotAcceptable: 406,
     QueryTimeout: 503,
     StoreUnavailable: 503,
+    ServiceFailed: 502,
+    ServiceTimeout: 504,
     QueryFailed: 500,
 }
 

@@ -20,8 +20,8 @@ import pytest
 from browsing import Trouble, guard
 from playwright.sync_api import BrowserContext, Page
 
-from server.loopback import CHROMIUM, CHROMIUM_ARGS, Server, start_server
 from server.release import Release
+from tools.loopback import CHROMIUM, CHROMIUM_ARGS, Server, start_server
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from browsing import assert_accessible, shoot
 from playwright.sync_api import Page, expect
 
-from server.loopback import Server
+from tools.loopback import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.build, pytest.mark.xdist_group("browser")]
 

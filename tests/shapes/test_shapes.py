@@ -19,7 +19,7 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from server import prefixes
+from server import prefixes, unions
 from server.pipeline import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +74,9 @@ def store(path: Path) -> pyoxigraph.Store:
 
 
 def findings(path: Path) -> list[validate.Finding]:
+    """Shapes over the asserted union; checks over the dataset with the served union as default graph (as the build)."""
     return validate.validate_shapes(union_graph(path), ontology(), shapes()) + validate.run_checks(
-        store(path), CHECKS_DIR
+        unions.form(store(path), unions.SERVED), CHECKS_DIR
     )
 
 

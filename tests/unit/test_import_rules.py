@@ -1,5 +1,6 @@
 """DESIGN.md §6: web never imports pipeline, owlready2 or pyshacl; pipeline never imports fastapi; nothing
-imports cli; owlready2 only in pipeline/reason.py and pyshacl only in pipeline/validate.py.
+imports cli; owlready2 only in pipeline/reason.py and pyshacl only in pipeline/validate.py; the runtime package
+never imports tools/ or tests/ (tools may import server); settings.py alone reads the environment.
 
 Inside web, two jobs: routers (modules under web/protocol/ and web/pages/ that define an APIRouter) hold routes
 only and never import another router; shared web modules never import a router; the SPARQL service (protocol)
@@ -17,6 +18,9 @@ from server.settings import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "server"
 MODULES = sorted(PACKAGE.rglob("*.py"))
+TOOLS = sorted((REPO_ROOT / "tools").rglob("*.py"))
+# The tests folders have no __init__.py: their helpers are imported by basename (``from browsing import …``).
+TEST_MODULES = ("tests", *sorted({p.stem for p in (REPO_ROOT / "tests").rglob("*.py")}))
 
 
 def imported(path: Path) -> set[str]:
@@ -80,9 +84,43 @@ def test_pipeline_module_never_imports_fastapi_or_web(path: Path) -> None:
     assert offends(imported(path), ("fastapi", "starlette", "uvicorn", "server.web")) == []
 
 
-@pytest.mark.parametrize("path", MODULES, ids=rel)
+@pytest.mark.parametrize("path", [p for p in MODULES if "federation" in p.relative_to(PACKAGE).parts], ids=rel)
+def test_federation_module_never_imports_web_or_pipeline(path: Path) -> None:
+    """Federation sits below the web layer (every backend gets it) and beside the store."""
+    assert offends(imported(path), ("fastapi", "starlette", "server.web", "server.pipeline")) == []
+
+
+@pytest.mark.parametrize("path", MODULES + TOOLS, ids=rel)
 def test_no_module_imports_cli(path: Path) -> None:
     assert offends(imported(path), ("server.cli",)) == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=rel)
+def test_runtime_module_never_imports_tools_or_tests(path: Path) -> None:
+    assert offends(imported(path), ("tools", *TEST_MODULES)) == []
+
+
+@pytest.mark.parametrize("path", TOOLS, ids=rel)
+def test_tools_module_never_imports_tests(path: Path) -> None:
+    assert offends(imported(path), TEST_MODULES) == []
+
+
+def reads_environment(path: Path) -> list[int]:
+    """Lines that touch the process environment: ``os.environ``/``environb``, ``getenv``/``putenv``/``unsetenv``."""
+    names = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.Attribute) and node.attr in names)
+        or (isinstance(node, ast.Name) and node.id in names)
+        or (isinstance(node, ast.alias) and node.name in names)
+    )
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if p != PACKAGE / "settings.py"], ids=rel)
+def test_runtime_module_never_reads_the_environment(path: Path) -> None:
+    """Settings (pydantic-settings, prefix MIGKG_) is the one reader; everything else is handed a Settings."""
+    assert reads_environment(path) == []
 
 
 @pytest.mark.parametrize(

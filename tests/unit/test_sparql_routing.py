@@ -96,6 +96,52 @@ def test_read_non_ascii_query_as_utf8(client: TestClient) -> None:
         assert response.status_code == 200 and json.loads(response.text)["boolean"] is True
 
 
+# Requests as other engines send them from SERVICE (captured from Virtuoso 7.2.5 and the Oxigraph server
+# 0.5.13; tests/stores/ makes the real calls): Virtuoso GETs with an extra `maxrows` and XML first in Accept,
+# one call per binding it joins on (a fully bound pattern gets a stub variable); Oxigraph POSTs the query with
+# BASE set to its own endpoint.
+VIRTUOSO = {
+    "Accept": "application/sparql-results+xml, text/rdf+n3, text/rdf+ttl, text/rdf+turtle, text/turtle, "
+    "application/turtle, application/x-turtle, application/rdf+xml, application/xml",
+    "User-Agent": "Mozilla/4.0 (compatible; Virtuoso)",
+}
+OXIGRAPH = {**DIRECT, "Accept": "application/sparql-results+json, application/sparql-results+xml"}
+ECU_LABELS = f" SELECT ?l\n WHERE {{  <{prefixes.ID}country/ecu> <{prefixes.RDFS}label> ?l . }}"
+CUENCA_IS_PLACE = f" SELECT ?stubvar6\n WHERE {{  <{prefixes.ID}place/cuenca> a <{prefixes.MIG}Place> . }}"
+OXIGRAPH_LABELS = "BASE <http://127.0.0.1:7878/query>\nSELECT * WHERE" + ECU_LABELS.partition("WHERE")[2]
+SERVICE_CALLS = [
+    # (id, method, url, body, headers, media type of the answer, values of the first variable)
+    ("virtuoso", "GET", f"/sparql?query={quote(ECU_LABELS)}&maxrows=10000000", None, VIRTUOSO,
+     "application/sparql-results+xml", ["Ecuador", "Ecuador", "Équateur"]),
+    ("virtuoso-bound", "GET", f"/sparql?query={quote(CUENCA_IS_PLACE)}&maxrows=10000000", None, VIRTUOSO,
+     "application/sparql-results+xml", [None]),
+    ("oxigraph", "POST", "/sparql", OXIGRAPH_LABELS.encode(), OXIGRAPH,
+     "application/sparql-results+json", ["Ecuador", "Ecuador", "Équateur"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "headers", "media_type", "expected"),
+    [c[1:] for c in SERVICE_CALLS],
+    ids=[c[0] for c in SERVICE_CALLS],
+)
+def test_answer_service_call_of_other_engine(
+    client: TestClient,
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    media_type: str,
+    expected: list[str | None],
+) -> None:
+    response = client.request(method, url, content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+    solutions = ox.parse_query_results(response.content, ox.QueryResultsFormat.from_media_type(media_type))
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert sorted((s[0].value if s[0] else None for s in solutions), key=str) == expected
+
+
 # --- datasets -----------------------------------------------------------------------------------------------
 
 

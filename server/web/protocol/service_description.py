@@ -1,21 +1,24 @@
 """The SPARQL 1.1 Service Description of the endpoint (https://www.w3.org/TR/sparql11-service-description/).
 
-A pure function from what the endpoint is (its URL, the release's named graphs and their sizes) to
-triples, and one that serializes them (VoID's too). What it states is what the endpoint does: SPARQL 1.1 Query
-only (no Update, no federation), the union of all graphs as default graph, and every result format of
-``server.media``.
+A pure function from what the endpoint is (its URL, the release's named graphs and their sizes, the
+origins SERVICE may call) to triples, and one that serializes them. What it states is what the endpoint
+does: SPARQL 1.1 Query only (no Update), the union of all graphs as default graph, every result format of
+``server.media``, and — when ``MIGKG_SERVICE_ALLOWLIST`` names any origin — ``sd:BasicFederatedQuery``
+with each allowed origin as ``mig:allowedServiceOrigin`` (the Service Description vocabulary has no term
+for which endpoints a service will call; an origin is a URI prefix, not a resource, hence an
+``xsd:anyURI`` literal, as VoID writes ``void:uriSpace``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 from fastapi.responses import Response
 
 from server import media, prefixes
 
-_PREFIXES = ("sd", "void", "formats", "xsd")
+_PREFIXES = ("sd", "void", "formats", "xsd", "mig")
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -25,15 +28,22 @@ def _sd(name: str) -> ox.NamedNode:
 _TYPE = ox.NamedNode(prefixes.RDF + "type")
 _TRIPLES = ox.NamedNode(prefixes.VOID + "triples")
 _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
+_ANY_URI = ox.NamedNode(prefixes.XSD + "anyURI")
+_ALLOWED_ORIGIN = ox.NamedNode(prefixes.MIG + "allowedServiceOrigin")
 
 
-def description(endpoint: str, graphs: Mapping[str, int]) -> Iterator[ox.Triple]:
-    """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples."""
+def description(endpoint: str, graphs: Mapping[str, int], federation: Sequence[str] = ()) -> Iterator[ox.Triple]:
+    """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples and whose
+    SERVICE calls may reach the ``federation`` origins."""
     service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     yield ox.Triple(service, _TYPE, _sd("Service"))
     yield ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint))
     yield ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query"))
     yield ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph"))
+    if federation:
+        yield ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery"))
+    for origin in federation:
+        yield ox.Triple(service, _ALLOWED_ORIGIN, ox.Literal(origin, datatype=_ANY_URI))
     for fmt in media.FORMATS:
         yield ox.Triple(service, _sd("resultFormat"), ox.NamedNode(fmt.iri))
     yield ox.Triple(service, _sd("defaultDataset"), dataset)

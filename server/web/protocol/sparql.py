@@ -1,8 +1,9 @@
 """``/sparql``: the SPARQL 1.1 Protocol query operation (read-only) and the Service Description.
 
-Handlers parse the request (``sparql_request``), hand the query to the store off the event loop
-(``deps.Queries``) and return its bytes as they are. A GET without a query is the Service Description, except
-for a browser (``Accept`` ranking HTML first), which is sent to the query editor at ``/query``.
+Handlers parse the request (``sparql_request``) and hand the query to ``deps.Queries.answer``, which has its
+SERVICE calls answered by our client and evaluates it on the store off the event loop; its bytes go back as they
+are. A GET without a query is the Service Description, except for a browser (``Accept`` ranking HTML first),
+which is sent to the query editor at ``/query``.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) 
             return RedirectResponse(EDITOR, 303, headers={"Vary": "Accept"})
         chosen = negotiation.choose_description(override or accept)
         endpoint = service_description.endpoint_iri(str(request.url.replace(query="", fragment="")), service.base_iri)
-        return service_description.response(service_description.description(endpoint, service.graph_sizes()), chosen)
+        federation = service.settings.service_allowlist
+        triples = service_description.description(endpoint, service.graph_sizes(), federation)
+        return service_description.response(triples, chosen)
     query = sparql_request.from_params(params, service.settings.max_query_bytes)
-    return negotiation.result_response(await queries.outcome(query.query, query.accept or accept, query.dataset))
+    return negotiation.result_response(await queries.answer(query, accept))
 
 
 @router.post("/sparql", summary="SPARQL query (form or application/sparql-query POST)")
@@ -44,5 +47,4 @@ async def query_post(request: Request, service: ServiceDep, queries: QueriesDep)
     body = await sparql_request.read_body(request, _ENCODING_SLACK * limit + 65_536)
     url_params = sparql_request.parse_params(request.scope["query_string"])
     query = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
-    accept = query.accept or negotiation.accept_header(request)
-    return negotiation.result_response(await queries.outcome(query.query, accept, query.dataset))
+    return negotiation.result_response(await queries.answer(query, negotiation.accept_header(request)))

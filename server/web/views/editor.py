@@ -148,6 +148,7 @@ async def answer_form(queries: Queries, query_string: bytes) -> tuple[dict[str, 
         if "query" in params or "update" in params:
             context["query"] = "\n".join(params.get("query", params.get("update", [])))
             query = sparql_request.from_params(params, service.settings.max_query_bytes)
+            query = await queries.federate(query)
             context["answer"] = await queries.in_thread(functools.partial(evaluate, service, query))
     except StoreError as error:
         return {**context, "error": str(error)}, errors.status_for(error)

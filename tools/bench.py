@@ -1,4 +1,5 @@
-"""``migkg bench``: how fast each page kind is served and drawn, written to files (never asserted in tests).
+"""``python -m tools.bench`` (``make bench``): how fast each page kind is served and drawn, written to files
+(never asserted in tests).
 
 Starts uvicorn over the current release on a free loopback port, then for each page kind measures the server's
 response time (``requests`` sequential GETs with httpx after one warm-up: median and p95) and, in Debian's
@@ -9,10 +10,12 @@ yet) are listed as absent. Writes ``<build>/bench/pages.json`` and a readable ``
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,9 +27,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from server.loopback import CHROMIUM, CHROMIUM_ARGS, Server, start_server
-from server.release import open_current
+from server.release import NoReleaseError, open_current
 from server.settings import Settings
+from tools.loopback import CHROMIUM, CHROMIUM_ARGS, Server, start_server
 
 SEGIB = "https://w3id.org/migkg/id/organisation/segib"
 CATALOGUE_QUERY = "07-good-practices-per-government.rq"
@@ -231,5 +234,33 @@ def markdown(info: dict[str, Any]) -> str:
             + " | ".join(str(c) for c in cells)
             + " |"
         )
-    lines += ["", f"Total time of the run: {info['seconds']} s. Written by `migkg bench` (`make bench`).", ""]
+    lines += ["", f"Total time of the run: {info['seconds']} s. Written by `python -m tools.bench` (`make bench`).", ""]
     return "\n".join(lines)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m tools.bench",
+        description="Time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}",
+    )
+    p.add_argument("--requests", type=int, default=20, help="server requests per page (default 20)")
+    p.add_argument("--browser-runs", type=int, default=5, help="browser loads per page; 0 skips Chromium (default 5)")
+    args = p.parse_args(argv)
+    settings = Settings()
+    _say(f"benchmarking the pages of {settings.current_release} ({args.requests} requests, {args.browser_runs} loads)")
+    try:
+        out = run(settings, requests=args.requests, browser_runs=args.browser_runs, say=_say)
+    except NoReleaseError as e:
+        _say(f"error: {e} (run `make build` first)")
+        return 1
+    _say(f"wrote {out / 'pages.json'} and {out / 'pages.md'}")
+    sys.stdout.write((out / "pages.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

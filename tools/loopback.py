@@ -1,6 +1,6 @@
 """A real uvicorn process serving a release on 127.0.0.1, and the Chromium that visits it offline.
 
-Shared by the HTTP and browser tests and by ``migkg bench``. Each server gets a fresh build directory whose
+Shared by the HTTP and browser tests and by ``tools.bench``. Each server gets a fresh build directory whose
 ``current`` symlink points at the release, and only the ``MIGKG_`` variables given here (any others in the
 environment are dropped). Needs the ``dev`` extra (httpx; Playwright for the browser).
 """
@@ -77,8 +77,11 @@ def free_port() -> int:
         return port
 
 
-def start_server(directory: Path, release: Path, ready: bool = True, **settings: str) -> Server:
-    """Start ``uvicorn --factory server.web.app:app_from_env`` over ``release`` on a free loopback port.
+def start_server(
+    directory: Path, release: Path, ready: bool = True, *, port: int | None = None, **settings: str
+) -> Server:
+    """Start ``uvicorn --factory server.web.app:app_from_env`` over ``release`` on a loopback port (a free one
+    unless ``port`` is given: two servers that must know each other's URL pick their ports first).
 
     ``directory`` must exist and be empty of ``build``. Returns once /healthz is 200 (``ready``), or once it
     answers at all.
@@ -88,7 +91,7 @@ def start_server(directory: Path, release: Path, ready: bool = True, **settings:
     (build / "current").symlink_to(release, target_is_directory=True)
     env = {name: value for name, value in os.environ.items() if not name.startswith("MIGKG_")}
     env.update({"MIGKG_BUILD_DIR": str(build), **{f"MIGKG_{k.upper()}": v for k, v in settings.items()}})
-    port = free_port()
+    port = port or free_port()
     log = directory / "uvicorn.log"
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "server.web.app:app_from_env",
