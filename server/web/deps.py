@@ -97,7 +97,7 @@ class Queries:
     async def answer(self, query: QueryRequest, accept: str | None) -> QueryOutcome:
         """A client's query (the endpoint's) answered: federated, then evaluated in the format it asks for
         (``format=``) or else ``accept``."""
-        self.service.require_store()
+        self.service.require_store()  # a starting store answers 503 before any SERVICE call goes out
         federated = await self.federate(query)
         return await self.outcome(federated.query, query.accept or accept, query.dataset)
 

@@ -13,13 +13,11 @@ router = APIRouter()
 
 
 @router.get("/api/browse", summary="Entities filtered by facets, with every facet's value counts (JSON)")
-async def api_browse(request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep
-                     ) -> JSONResponse:  # fmt: skip
+async def api_browse(request: Request, queries: QueriesDep, languages: LanguagesDep) -> JSONResponse:
     try:
-        selection = facets.parse(request.query_params.multi_items(), service.base_iri)
+        result = await browse.from_params(queries, request.query_params.multi_items(), languages)
     except facets.BadParameter as error:
         return JSONResponse({"error": str(error)}, status_code=400)
-    result = await browse.browse(queries, selection, languages)
     return JSONResponse(browse.as_json(result), headers=rendering.VARY_LANGUAGE)
 
 
@@ -27,11 +25,10 @@ async def api_browse(request: Request, service: ServiceDep, queries: QueriesDep,
 async def browse_page(request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep
                       ) -> HTMLResponse:  # fmt: skip
     try:
-        selection = facets.parse(request.query_params.multi_items(), service.base_iri)
+        result = await browse.from_params(queries, request.query_params.multi_items(), languages)
     except facets.BadParameter as error:
         return rendering.bad_request(f"{error}.", service)
-    result = await browse.browse(queries, selection, languages)
-    navigation = browse.navigation(result, service.base_iri)
     return rendering.page(
-        "browse.html", service, headers=rendering.VARY_LANGUAGE, result=result, selection=selection, **navigation
-    )
+        "browse.html", service, headers=rendering.VARY_LANGUAGE, result=result, selection=result.selection,
+        **browse.navigation(result, service.base_iri),
+    )  # fmt: skip

@@ -22,6 +22,8 @@ from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
 router = APIRouter()
 
 Language = Annotated[str | None, Query(pattern="^[a-z]{2,3}$")]
+Incoming = Annotated[str | None, Query(description="show this incoming property's subjects, paged")]
+PageNumber = Annotated[int, Query(ge=1, le=10_000)]
 
 
 @router.get("/id/{path:path}", summary="An entity's IRI: 303 See Other to its document")
@@ -35,15 +37,8 @@ async def context() -> JSONResponse:
 
 
 @router.get("/doc/{path:path}", summary="What the graph says about an entity, with the evidence for each fact")
-async def document(
-    path: str,
-    request: Request,
-    service: ServiceDep,
-    queries: QueriesDep,
-    lang: Language = None,
-    incoming: Annotated[str | None, Query(description="show this incoming property's subjects, paged")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> Response:
+async def document(path: str, request: Request, service: ServiceDep, queries: QueriesDep, lang: Language = None,
+                   incoming: Incoming = None, page: PageNumber = 1) -> Response:  # fmt: skip
     key, suffix = negotiation.split_suffix(path)
     iri = service.base_iri + "id/" + key
     try:

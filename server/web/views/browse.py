@@ -24,6 +24,7 @@ from server.web.views.facets import (
     counts_query,
     known_query,
     page_query,
+    parse,
     total_query,
     types_query,
 )
@@ -95,6 +96,11 @@ def _chips(selection: Selection, label: Label, base: str) -> list[dict[str, Any]
          "label": label(v, FACET_BY_NAME[name].literal)[0], "url": selection.toggled(name, v).url(base)}
         for name, vs in selection.values.items() for v in vs
     ]  # fmt: skip
+
+
+async def from_params(queries: Queries, params: Iterable[tuple[str, str]], languages: Sequence[str]) -> Browse:
+    """The page the query parameters select; ``facets.BadParameter`` when one is malformed."""
+    return await browse(queries, parse(params, queries.service.base_iri), languages)
 
 
 async def browse(queries: Queries, selection: Selection, languages: Sequence[str]) -> Browse:
