@@ -8,7 +8,6 @@ configurable through settings; the constants below are the published, canonical 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Final
 
 BASE: Final = "https://w3id.org/migkg/"
@@ -129,6 +128,8 @@ def turtle_header(names: tuple[str, ...] | None = None) -> str:
 # A local part that can follow ``prefix:`` as it is in Turtle and SPARQL (no escapes): word characters, ``-`` and
 # ``.``, not starting with ``-`` or ``.`` nor ending with ``.``.
 PLAIN_LOCAL: Final = re.compile(r"(?:\w(?:[\w.\-]*[\w\-])?)?")
+# A local part as a URL parameter may carry it (``commitment:montevideo-2006/p25q``): "/" allowed, no escapes.
+PATH_LOCAL: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 
 
 def namespaces(base: str = BASE) -> dict[str, str]:
@@ -141,22 +142,29 @@ def namespaces(base: str = BASE) -> dict[str, str]:
     return {name: base + iri[len(BASE) :] if iri.startswith(BASE) else iri for name, iri in PREFIXES.items()}
 
 
-def compact(iri: str, spaces: Mapping[str, str] | None = None, local: re.Pattern[str] = PLAIN_LOCAL) -> str:
-    """``prefix:local`` with the longest namespace of ``spaces`` (default: ours) whose remainder fits ``local``;
-    the IRI itself when none does.
+def compact(iri: str, base: str = BASE, *, local: re.Pattern[str] = PLAIN_LOCAL, within: str | None = None) -> str:
+    """``iri`` written short: ``prefix:local`` with the longest namespace (ours moved under ``base``, the configured
+    base IRI) whose remainder fits ``local``; the IRI itself when none does.
+
+    ``within`` names the one namespace a page is about (``mig`` on the ontology page): only it is tried, and its
+    name is left out, as for a document's default namespace (``Practice`` rather than ``mig:Practice``).
 
     >>> compact("https://w3id.org/migkg/id/country/ecu")
     'country:ecu'
-    >>> compact("https://w3id.org/migkg/def#heldIn")
-    'mig:heldIn'
+    >>> compact("https://w3id.org/migkg/def#heldIn"), compact("https://w3id.org/migkg/def#heldIn", within="mig")
+    ('mig:heldIn', 'heldIn')
     >>> compact("https://w3id.org/migkg/id/commitment/montevideo-2006/p17")  # "/" cannot stand in a local name
     'https://w3id.org/migkg/id/commitment/montevideo-2006/p17'
-    >>> compact("http://127.0.0.1:8000/id/country/ecu", namespaces("http://127.0.0.1:8000/"))
+    >>> compact("https://w3id.org/migkg/id/commitment/montevideo-2006/p17", local=PATH_LOCAL)
+    'commitment:montevideo-2006/p17'
+    >>> compact("http://127.0.0.1:8000/id/country/ecu", "http://127.0.0.1:8000/")
     'country:ecu'
     """
-    fits = [(name, space) for name, space in (PREFIXES if spaces is None else spaces).items()
+    spaces = namespaces(base)
+    candidates = {within: spaces[within]} if within is not None else spaces
+    fits = [(name, space) for name, space in candidates.items()
             if iri.startswith(space) and local.fullmatch(iri[len(space) :])]  # fmt: skip
     if not fits:
         return iri
     name, space = max(fits, key=lambda pair: len(pair[1]))
-    return f"{name}:{iri[len(space) :]}"
+    return iri[len(space) :] if within is not None else f"{name}:{iri[len(space) :]}"

@@ -1,5 +1,9 @@
 """The app factory: ``create_app(settings, store)``; nothing happens at import time.
 
+The app has two jobs, each a package of routers: ``protocol`` (the SPARQL 1.1 service: query endpoint, Service
+Description, VoID, dumps) and ``pages`` (the researcher's HTML pages and their JSON). What both use lives in the
+modules beside this one; what a page shows is built in ``views``.
+
 ``uvicorn --factory server.web.app:app_from_env`` serves the current release: the factory reads the
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
@@ -8,61 +12,42 @@ ready) and closes it on shutdown. A store passed in is used as it is and left to
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
 from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
-from server.web import (
+from server.web import errors
+from server.web.deps import Service
+from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader
+from server.web.pages import (
     browse,
     commitments,
     country_map,
-    dataset,
     editor,
-    errors,
-    health,
-    linked_data,
+    entity,
+    home,
     matrix,
     network,
-    ontology,
     reader,
     search,
-    sparql,
     timeline,
 )
-from server.web.conditional import Conditional
-from server.web.errors import RELEASE_HEADER
-from server.web.state import Service
+from server.web.protocol import dataset, health, sparql
+from server.web.rendering import STATIC
 
-
-class ReleaseHeader:
-    """Adds ``X-Migkg-Release`` to every response, preflights and errors included."""
-
-    def __init__(self, app: ASGIApp, release_id: str) -> None:
-        self.app, self.value = app, release_id.encode("latin-1")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (RELEASE_HEADER.lower().encode(), self.value)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_header)
+PROTOCOL = (sparql, health, dataset)
+PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, release: Release | None = None) -> FastAPI:
@@ -74,44 +59,40 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     if release is None and (store is None or settings.current_release.exists()):
         release = open_current(settings.current_release)
     service = Service(settings, release, store)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = None
-        if service.store is None:
-            assert release is not None
-            pool = WorkerPool(release.snapshot, settings.query_workers, settings.query_timeout)
-            service.store = pool
-        try:
-            yield
-        finally:
-            if pool is not None:
-                service.store = None
-                pool.close()
-
     app = FastAPI(
         title="migkg",
         version=__version__,
         summary="Migration Governance Knowledge Graph: read-only SPARQL 1.1 endpoint",
-        lifespan=lifespan,
+        lifespan=functools.partial(worker_pool, service),
     )
     app.state.service = service
-    app.include_router(sparql.router)
-    app.include_router(health.router)
-    app.include_router(linked_data.router)
-    app.include_router(dataset.router)
-    app.include_router(ontology.router)
-    app.include_router(search.router)
-    app.include_router(reader.router)
-    app.include_router(timeline.router)
-    app.include_router(network.router)
-    app.include_router(country_map.router)
-    app.include_router(editor.router)
-    app.include_router(browse.router)
-    app.include_router(commitments.router)
-    app.include_router(matrix.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for module in (*PROTOCOL, *PAGES):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    add_middleware(app, service)
+    return app
+
+
+@asynccontextmanager
+async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
+    """The lifespan: a ``WorkerPool`` over the release's snapshot when the service has no store, closed after."""
+    pool = None
+    if service.store is None:
+        assert service.release is not None
+        settings = service.settings
+        pool = WorkerPool(service.release.snapshot, settings.query_workers, settings.query_timeout)
+        service.store = pool
+    try:
+        yield
+    finally:
+        if pool is not None:
+            service.store = None
+            pool.close()
+
+
+def add_middleware(app: FastAPI, service: Service) -> None:
+    """Compression, CORS for reads, conditional GETs and the release header (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -122,10 +103,10 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
         expose_headers=[RELEASE_HEADER, "Content-Length"],
         max_age=86_400,
     )
+    release = service.release
     created = datetime.fromisoformat(release.metadata.created) if release is not None else None
     app.add_middleware(Conditional, release_id=service.release_id, created=created)
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
-    return app
 
 
 def app_from_env() -> FastAPI:

@@ -19,10 +19,20 @@ from server.store.base import (
     UnsupportedQuery,
     UpdateForbidden,
 )
-from server.web.sparql_request import BadRequest
-from server.web.state import Service
+from server.web.deps import Service
+from server.web.middleware import RELEASE_HEADER
 
-RELEASE_HEADER = "X-Migkg-Release"
+
+class BadRequest(Exception):
+    """A request the Protocol does not allow; ``str()`` tells the client what to change."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+    def __str__(self) -> str:
+        return self.message
+
 
 # QueryTimeout is 503, not 504: no gateway is involved (504 would send proxies and monitoring looking for
 # an upstream at fault); the service refused to spend more than its limit on this request, as Fuseki does.

@@ -1,5 +1,5 @@
-"""What the three pictures (timeline, network, map) share: the ``?focus=`` entity, checked before it reaches a
-query, labels in the reader's languages, and the readable error page or JSON for a bad focus."""
+"""What the pictures (timeline, network) share: the ``?focus=`` entity, checked before it reaches a query, and the
+readable error page or JSON for a bad focus."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from server import prefixes
-from server.web import describe, pages
-from server.web.linked_data import best_labels, rows
-from server.web.state import Service
+from server.web.deps import Queries, Service
+from server.web.labels import iri_ref, iri_values, names
+from server.web.rendering import local_path, page
 
-# An absolute http(s) IRI without the characters that could leave a SPARQL IRI reference (describe.iri_ref).
+# An absolute http(s) IRI without the characters that could leave a SPARQL IRI reference (labels.iri_ref).
 _IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 MAX_FOCUS_LENGTH = 500
 
@@ -61,47 +61,39 @@ def check_iri(focus: str) -> str:
 
 
 def types_query(iris: Iterable[str]) -> str:
-    values = " ".join(describe.iri_ref(i) for i in sorted(set(iris)))
-    return f"SELECT ?x ?type WHERE {{ VALUES ?x {{ {values} }} ?x a ?type }}"
+    return f"SELECT ?x ?type WHERE {{ VALUES ?x {{ {iri_values(iris)} }} ?x a ?type }}"
 
 
 def exists_query(iri: str) -> str:
-    return f"SELECT ?p WHERE {{ {describe.iri_ref(iri)} ?p ?o }} LIMIT 1"
+    return f"SELECT ?p WHERE {{ {iri_ref(iri)} ?p ?o }} LIMIT 1"
 
 
-async def labels(service: Service, iris: Iterable[str], languages: Sequence[str]) -> dict[str, str]:
-    """IRI → its best label for ``languages`` (the IRI's last segment when it has none)."""
-    wanted = set(iris)
-    found = await best_labels(service, wanted, languages)
-    return {i: found[i][0] if i in found and found[i][0] else describe.local_name(i) for i in wanted}
-
-
-async def types(service: Service, iris: Iterable[str]) -> dict[str, set[str]]:
+async def types(queries: Queries, iris: Iterable[str]) -> dict[str, set[str]]:
     wanted = set(iris)
     result: dict[str, set[str]] = {i: set() for i in wanted}
     if wanted:
-        for row in await rows(service, types_query(wanted)):
+        for row in await queries.rows(types_query(wanted)):
             result[row["x"]["value"]].add(row["type"]["value"])
     return result
 
 
-async def resolve(service: Service, focus: str, languages: Sequence[str]) -> Focus:
+async def resolve(queries: Queries, focus: str, languages: Sequence[str]) -> Focus:
     """The focus entity, or FocusError: 400 when malformed, 404 when the graph says nothing about it."""
     iri = check_iri(focus)
-    if not await rows(service, exists_query(iri)):
+    if not await queries.rows(exists_query(iri)):
         raise FocusError(404, "The graph says nothing about this entity in this release.", iri)
-    label = (await labels(service, [iri], languages))[iri]
-    kinds = (await types(service, [iri]))[iri]
-    return Focus(iri, label, pages.local_path(iri, service.settings.base_iri), frozenset(kinds))
+    label = (await names(queries, [iri], languages))[iri]
+    kinds = (await types(queries, [iri]))[iri]
+    return Focus(iri, label, local_path(iri, queries.service.base_iri), frozenset(kinds))
+
+
+async def resolve_if_given(queries: Queries, focus: str | None, languages: Sequence[str]) -> Focus | None:
+    """``resolve`` when a focus is given; None when it is not (the picture of everything)."""
+    return await resolve(queries, focus, languages) if focus else None
 
 
 def error_page(error: FocusError, service: Service, picture: str, path: str) -> HTMLResponse:
-    body = (
-        pages.environment()
-        .get_template("focus_error.html")
-        .render(error=error, picture=picture, path=path, release=service.release_id)
-    )
-    return HTMLResponse(body, status_code=error.status)
+    return page("focus_error.html", service, status_code=error.status, error=error, picture=picture, path=path)
 
 
 def error_json(error: FocusError) -> Response:

@@ -1,4 +1,5 @@
-"""The SPARQL 1.1 Protocol's query operation, read from an HTTP request (pure functions, no I/O).
+"""The SPARQL 1.1 Protocol's query operation, read from an HTTP request: pure functions over its parts, and
+``read_body``, which reads the body up to a limit. The endpoint and the query editor both read queries so.
 
 Three forms (Protocol §2.1): GET with ``query`` in the URL; POST ``application/x-www-form-urlencoded``
 with ``query`` in the body; POST ``application/sparql-query`` with the query as the body. Protocol
@@ -16,21 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.requests import Request
+
 from server import media
 from server.store.base import Dataset, UpdateForbidden
+from server.web.errors import BadRequest
 
 MAX_FIELDS = 1000
-
-
-class BadRequest(Exception):
-    """A request the Protocol does not allow; ``str()`` tells the client what to change."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
-
-    def __str__(self) -> str:
-        return self.message
 
 
 Params = dict[str, list[str]]
@@ -150,3 +143,17 @@ def _format_accept(params: Params) -> str | None:
     """
     known = [accept for value in params.get("format", []) if (accept := media.accept_for_format(value))]
     return ", ".join(known) if known else None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) one longer than ``limit`` bytes before reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequest(f"The request body is larger than {limit} bytes.", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(f"The request body is larger than {limit} bytes.", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)

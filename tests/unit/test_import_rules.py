@@ -1,7 +1,12 @@
 """DESIGN.md §6: web never imports pipeline, owlready2 or pyshacl; pipeline never imports fastapi; nothing
 imports cli; owlready2 only in pipeline/reason.py and pyshacl only in pipeline/validate.py; the runtime package
 never imports tools/ or tests/ (tools may import server); settings.py alone reads the environment. Of server.partners,
-only gate and writer reach the pipeline, and web imports neither."""
+only gate and writer reach the pipeline, and web imports neither.
+
+Inside web, two jobs: routers (modules under web/protocol/ and web/pages/ that define an APIRouter) hold routes
+only and never import another router; shared web modules never import a router; the SPARQL service (protocol)
+and the researcher's pages (pages, and views, what they show) never import each other; views never import
+FastAPI or Starlette."""
 
 from __future__ import annotations
 
@@ -36,6 +41,38 @@ def offends(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
 
 def rel(path: Path) -> str:
     return str(path.relative_to(REPO_ROOT))
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def is_router(path: Path) -> bool:
+    """A module of web/protocol/ or web/pages/ that makes an ``APIRouter``."""
+    if path.parent.name not in ("protocol", "pages") or path.parent.parent != WEB:
+        return False
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "APIRouter" for n in ast.walk(tree))
+
+
+def route_handlers(tree: ast.Module) -> tuple[list[str], list[str]]:
+    """The module's top-level functions: (route handlers, the others)."""
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+    def is_route(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        return any(isinstance(d, ast.Call) and getattr(d.func, "attr", "") in ("get", "post", "put", "delete")
+                   and getattr(d.func.value, "id", "") == "router" for d in node.decorator_list)  # fmt: skip
+
+    return [f.name for f in functions if is_route(f)], [f.name for f in functions if not is_route(f)]
+
+
+WEB = PACKAGE / "web"
+WEB_MODULES = sorted(WEB.rglob("*.py"))
+ROUTERS = [p for p in WEB_MODULES if is_router(p)]
+ROUTER_NAMES = {module_name(p) for p in ROUTERS}
+SHARED = [p for p in WEB_MODULES if p not in ROUTERS and p != WEB / "app.py"]
+PROTOCOL = [p for p in WEB_MODULES if p.is_relative_to(WEB / "protocol")]
+PAGES_AND_VIEWS = [p for p in WEB_MODULES if p.is_relative_to(WEB / "pages") or p.is_relative_to(WEB / "views")]
 
 
 @pytest.mark.parametrize("path", [p for p in MODULES if "web" in p.relative_to(PACKAGE).parts], ids=rel)
@@ -119,3 +156,48 @@ def test_test_modules_have_unique_basenames() -> None:
 
     names = Counter(p.name for p in (REPO_ROOT / "tests").rglob("test_*.py"))
     assert [n for n, count in names.items() if count > 1] == []
+
+
+def test_web_has_routers_for_both_jobs() -> None:
+    jobs = {p.parent.name for p in ROUTERS}
+    assert jobs == {"protocol", "pages"} and len(ROUTERS) >= 10
+    assert (WEB / "app.py") not in SHARED and all(p in SHARED for p in WEB.glob("views/*.py"))
+
+
+def test_app_mounts_every_router_module() -> None:
+    from server.web import app
+
+    mounted = {module.__name__ for module in (*app.PROTOCOL, *app.PAGES)}
+    assert mounted == ROUTER_NAMES
+
+
+@pytest.mark.parametrize("path", ROUTERS, ids=rel)
+def test_router_never_imports_another_router(path: Path) -> None:
+    assert sorted(imported(path) & (ROUTER_NAMES - {module_name(path)})) == []
+
+
+@pytest.mark.parametrize("path", ROUTERS, ids=rel)
+def test_router_module_holds_routes_only(path: Path) -> None:
+    """Handlers parse, call and render; whatever else a page or the protocol needs lives in a module no router owns."""
+    handlers, others = route_handlers(ast.parse(path.read_text(encoding="utf-8")))
+    assert handlers != [] and others == []
+
+
+@pytest.mark.parametrize("path", SHARED, ids=rel)
+def test_shared_web_module_never_imports_a_router(path: Path) -> None:
+    assert sorted(imported(path) & ROUTER_NAMES) == []
+
+
+@pytest.mark.parametrize("path", PROTOCOL, ids=rel)
+def test_protocol_module_never_imports_pages_or_views(path: Path) -> None:
+    assert offends(imported(path), ("server.web.pages", "server.web.views")) == []
+
+
+@pytest.mark.parametrize("path", PAGES_AND_VIEWS, ids=rel)
+def test_page_or_view_module_never_imports_protocol(path: Path) -> None:
+    assert offends(imported(path), ("server.web.protocol",)) == []
+
+
+@pytest.mark.parametrize("path", sorted(WEB.glob("views/*.py")), ids=rel)
+def test_view_module_never_imports_fastapi_or_starlette(path: Path) -> None:
+    assert offends(imported(path), ("fastapi", "starlette")) == []

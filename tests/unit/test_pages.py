@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.web.pages import local_path
+from server.web.rendering import local_path
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ def test_local_path_maps_only_iris_under_the_configured_base(iri: str, base: str
 
 
 def test_an_iri_without_a_label_shows_its_last_segment() -> None:
-    from server.web.describe import local_name
+    from server.web.labels import local_name
 
     assert local_name("https://w3id.org/migkg/id/country/ecu") == "ecu"
     assert local_name("https://w3id.org/migkg/def#Practice") == "Practice"

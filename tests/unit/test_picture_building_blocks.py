@@ -9,7 +9,8 @@ import pycountry
 import pytest
 
 from server import prefixes
-from server.web import country_map, focus, network, timeline
+from server.web import focus
+from server.web.views import country_map, network, timeline
 
 
 def test_year_spans_the_whole_year() -> None:

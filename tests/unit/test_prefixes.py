@@ -49,5 +49,20 @@ def test_compact_uses_the_longest_namespace_whose_local_part_needs_no_escape() -
 def test_compact_under_another_base_uses_the_rebased_namespaces() -> None:
     spaces = prefixes.namespaces("http://localhost:8000/")
     assert spaces["country"] == "http://localhost:8000/id/country/"
-    assert prefixes.compact("http://localhost:8000/id/country/ecu", spaces) == "country:ecu"
+    assert prefixes.compact("http://localhost:8000/id/country/ecu", "http://localhost:8000/") == "country:ecu"
+    assert prefixes.compact(prefixes.ID + "country/ecu", "http://localhost:8000/") == prefixes.ID + "country/ecu"
     assert spaces["xsd"] == PREFIXES["xsd"]
+
+
+def test_compact_allows_a_slash_in_a_local_part_meant_for_a_url() -> None:
+    item = prefixes.ID + "commitment/montevideo-2006/p25q"
+    assert prefixes.compact(item, local=prefixes.PATH_LOCAL) == "commitment:montevideo-2006/p25q"
+    assert prefixes.compact(prefixes.ID + "country/-x", local=prefixes.PATH_LOCAL) == prefixes.ID + "country/-x"
+
+
+def test_compact_within_one_namespace_leaves_its_name_out_and_others_whole() -> None:
+    assert prefixes.compact(prefixes.MIG + "Practice", within="mig") == "Practice"
+    assert prefixes.compact(prefixes.EXCERPT + "fibemyd-2008-held-in", within="excerpt") == "fibemyd-2008-held-in"
+    assert prefixes.compact(prefixes.RDFS + "Literal", within="mig") == prefixes.RDFS + "Literal"
+    assert prefixes.compact(prefixes.ID + "country/ecu", within="mig") == prefixes.ID + "country/ecu"
+    assert prefixes.compact("http://localhost:8000/def#Practice", "http://localhost:8000/", within="mig") == "Practice"

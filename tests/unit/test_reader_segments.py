@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.web.reader import Span, segments
+from server.web.views.reader import Span, segments
 
 
 def test_segments_rebuild_the_text_exactly() -> None:

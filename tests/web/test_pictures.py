@@ -12,7 +12,7 @@ import pytest
 
 from server import prefixes
 from server.settings import REPO_ROOT
-from server.web import country_map
+from server.web.views import country_map
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -24,9 +24,9 @@ from server.release import Release
 from server.settings import REPO_ROOT, Settings
 from server.store.base import Dataset, QueryOutcome, QueryTimeout, StoreUnavailable
 from server.store.embedded import EmbeddedStore
-from server.web import catalogue
 from server.web.app import create_app
-from server.web.editor import ROW_LIMIT
+from server.web.views import catalogue
+from server.web.views.editor import ROW_LIMIT
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -1,27 +1,20 @@
-"""The network: ``/network?focus=<IRI>`` (the edges as lists grouped by relation, drawn with cytoscape when
-JavaScript runs) and ``/api/network`` (JSON): the organisations around an entity — memberships (member,
-observer), direct sub-organisations and parents, co-organisers of the same events, implementers and partners
-of the same practices; for an event or a practice the agents involved, for a country its government bodies.
-Depth 1 by default; ``depth=2`` also takes the neighbours' neighbours, up to ``NODE_CAP`` nodes.
+"""What the network shows (``/network?focus=<IRI>``, ``/api/network``): the organisations around an entity —
+memberships (member, observer), direct sub-organisations and parents, co-organisers of the same events,
+implementers and partners of the same practices; for an event or a practice the agents involved, for a country
+its government bodies. Depth 1 by default; ``depth=2`` also takes the neighbours' neighbours, up to ``NODE_CAP`` nodes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from typing import Any
 
 from server import prefixes
-from server.web import describe, focus, pages
-from server.web.linked_data import rows
-from server.web.state import Service, ServiceDep
-
-router = APIRouter()
-
-Depth = Annotated[int, Query(ge=1, le=2, description="1: the entity's neighbours; 2: also theirs")]
+from server.web import focus
+from server.web.deps import Queries, Row
+from server.web.labels import iri_values, names
+from server.web.rendering import local_path
 
 NODE_CAP = 80
 _HEAD = prefixes.sparql_header(("mig", "rdfs"))
@@ -60,9 +53,8 @@ def _direct(child: str, parent: str) -> str:
 
 def edges_query(frontier: Iterable[str]) -> str:
     """Edges ``?a ?rel ?b`` touching any entity of ``frontier``; ``?via`` is the event or practice they share."""
-    values = " ".join(describe.iri_ref(i) for i in sorted(set(frontier)))
     return _HEAD + (
-        f"SELECT DISTINCT ?a ?rel ?b ?via WHERE {{ VALUES ?f {{ {values} }} "
+        f"SELECT DISTINCT ?a ?rel ?b ?via WHERE {{ VALUES ?f {{ {iri_values(frontier)} }} "
         "{ ?m mig:memberAgent ?f ; mig:membershipOrganisation ?b ; mig:membershipRole ?rel BIND(?f AS ?a) } "
         "UNION { ?m mig:membershipOrganisation ?f ; mig:memberAgent ?a ; mig:membershipRole ?rel BIND(?f AS ?b) } "
         f"UNION {{ ?f mig:subOrganisationOf ?b {_direct('?f', '?b')} "
@@ -107,7 +99,7 @@ class Network:
     truncated: bool = False
 
 
-def edges_from(edge_rows: Iterable[describe.Row]) -> list[Edge]:
+def edges_from(edge_rows: Iterable[Row]) -> list[Edge]:
     """Edges from the rows of ``edges_query``: undirected relations once per pair, shared events or practices
     gathered on one edge."""
     found: dict[tuple[str, str, str], Edge] = {}
@@ -145,13 +137,13 @@ def grow(network: Network, new_edges: Iterable[Edge], cap: int) -> list[str]:
     return added
 
 
-async def build(service: Service, focus_iri: str, depth: int, cap: int = NODE_CAP) -> Network:
+async def build(queries: Queries, focus_iri: str, depth: int, cap: int = NODE_CAP) -> Network:
     network = Network(focus_iri, {focus_iri: 0}, [])
     frontier = [focus_iri]
     for _ in range(depth):
         if not frontier:
             break
-        frontier = grow(network, edges_from(await rows(service, edges_query(frontier))), cap)
+        frontier = grow(network, edges_from(await queries.rows(edges_query(frontier))), cap)
     return network
 
 
@@ -161,7 +153,7 @@ def kind_of(types: set[str]) -> str:
 
 def as_json(network: Network, labels: Mapping[str, str], types: Mapping[str, set[str]], base: str) -> dict[str, Any]:
     def ref(iri: str) -> dict[str, str]:
-        return {"iri": iri, "page": pages.local_path(iri, base), "label": labels.get(iri, iri)}
+        return {"iri": iri, "page": local_path(iri, base), "label": labels.get(iri, iri)}
 
     nodes = [
         {**ref(n), "kind": kind_of(types.get(n, set())), "depth": d, "focus": d == 0}
@@ -192,42 +184,18 @@ def grouped(body: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     return sorted(groups.items(), key=lambda item: item[0].lower())
 
 
-async def network_data(service: Service, focus_iri: str, depth: int, languages: Sequence[str]) -> dict[str, Any]:
-    network = await build(service, focus_iri, depth)
+async def network_data(queries: Queries, focus_iri: str, depth: int, languages: Sequence[str]) -> dict[str, Any]:
+    """The network around ``focus_iri`` as JSON: its nodes (labelled, typed) and edges."""
+    network = await build(queries, focus_iri, depth)
     iris = set(network.depth) | {e.relation for e in network.edges if e.relation not in SYNTHETIC}
     iris |= {v for e in network.edges for v in e.via}
-    labels = await focus.labels(service, iris, languages)
-    types = await focus.types(service, network.depth)
-    return as_json(network, labels, types, service.settings.base_iri)
+    labels = await names(queries, iris, languages)
+    types = await focus.types(queries, network.depth)
+    return as_json(network, labels, types, queries.service.base_iri)
 
 
-@router.get("/api/network", summary="The organisations around an entity (JSON)")
-async def api_network(request: Request, service: ServiceDep, focus_iri: focus.FocusParam = None, depth: Depth = 1
-                      ) -> Response:  # fmt: skip
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    try:
-        chosen = await focus.resolve(service, focus_iri or "", languages)
-    except focus.FocusError as error:
-        return focus.error_json(error)
-    body = await network_data(service, chosen.iri, depth, languages)
-    return JSONResponse({"focus": {"iri": chosen.iri, "page": chosen.page, "label": chosen.label}, "depth": depth,
-                         **body})  # fmt: skip
-
-
-@router.get("/network", summary="The organisations around an entity (HTML; lists without JavaScript)")
-async def network_page(request: Request, service: ServiceDep, focus_iri: focus.FocusParam = None, depth: Depth = 1
-                       ) -> HTMLResponse:  # fmt: skip
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    template = pages.environment().get_template("network.html")
-    if not focus_iri:
-        found = [r["o"]["value"] for r in await rows(service, organisations_query())]
-        labels = await focus.labels(service, found, languages)
-        choices = sorted(({"iri": i, "label": labels[i]} for i in found), key=lambda c: c["label"].lower())
-        return HTMLResponse(template.render(focus=None, choices=choices, release=service.release_id))
-    try:
-        chosen = await focus.resolve(service, focus_iri, languages)
-    except focus.FocusError as error:
-        return focus.error_page(error, service, "Network", "/network")
-    body = await network_data(service, chosen.iri, depth, languages)
-    html = template.render(focus=chosen, depth=depth, network=body, groups=grouped(body), release=service.release_id)
-    return HTMLResponse(html)
+async def choices(queries: Queries, languages: Sequence[str]) -> list[dict[str, str]]:
+    """The organisations to pick a focus from, by name."""
+    found = [r["o"]["value"] for r in await queries.rows(organisations_query())]
+    labels = await names(queries, found, languages)
+    return sorted(({"iri": i, "label": labels[i]} for i in found), key=lambda c: c["label"].lower())

@@ -1,14 +1,20 @@
-"""Server-rendered HTML (Jinja2, autoescaped): pages work without JavaScript."""
+"""Server-rendered HTML (Jinja2, autoescaped): pages work without JavaScript. Every page shows the release it
+comes from; links to our own IRIs go to their page on this server."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import jinja2
 from fastapi.responses import HTMLResponse
 
-from server.web.describe import LABEL_LANGUAGES, EntityView
-from server.web.state import Service
+from server.web.deps import Service
+
+STATIC = Path(__file__).parent / "static"
+VARY_LANGUAGE = {"Vary": "Accept-Language"}  # pages whose labels follow Accept-Language
 
 
 @functools.cache
@@ -41,23 +47,18 @@ def local_path(iri: str, base: str) -> str:
     return iri
 
 
-def render_entity(view: EntityView, service: Service, doc_url: str, incoming: str | None, page: int) -> str:
-    return (
-        environment()
-        .get_template("entity.html")
-        .render(
-            view=view,
-            release=service.release_id,
-            doc_url=doc_url,
-            languages=LABEL_LANGUAGES,
-            incoming_prop=incoming,
-            page=page,
-            page_size=20,
-            base=service.settings.base_iri,
-        )
-    )
+def page(
+    template: str, service: Service, *, status_code: int = 200, headers: Mapping[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    """``template`` rendered with ``context`` and the release id."""
+    body = environment().get_template(template).render(release=service.release_id, **context)
+    return HTMLResponse(body, status_code=status_code, headers=headers)
 
 
 def not_found(key: str, service: Service) -> HTMLResponse:
-    body = environment().get_template("not_found.html").render(key=key, release=service.release_id)
-    return HTMLResponse(body, status_code=404)
+    return page("not_found.html", service, status_code=404, key=key)
+
+
+def bad_request(message: str, service: Service, title: str = "Bad request") -> HTMLResponse:
+    """A page's parameters it cannot use (a malformed facet value, page number or filter): 400, saying which."""
+    return page("browse_error.html", service, status_code=400, title=title, message=message)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from server.store.base import ReportsWorkers
-from server.web.state import ServiceDep
+from server.web.deps import ServiceDep
 
 router = APIRouter()
 

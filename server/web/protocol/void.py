@@ -1,8 +1,8 @@
 """VoID (https://www.w3.org/TR/void/) at ``/.well-known/void``: the dataset, its class and property
 partitions, its links to Wikidata and GeoNames, its dumps, SPARQL endpoint and licence.
 
-``statistics_queries`` are run once per release by the router; ``description`` is a pure function of their
-rows and of the URLs the client used.
+``STATISTICS`` are run once per release (``statistics``); ``description`` is a pure function of their rows and of
+the URLs the client used.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 import pyoxigraph as ox
 
 from server import prefixes
-from server.release import Release
+from server.release import FileInfo, Release
+from server.web.deps import Queries, Row
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 LINK_TARGETS = {"wikidata": prefixes.WD, "geonames": prefixes.GEONAMES}
@@ -28,8 +29,23 @@ STATISTICS: dict[str, str] = {
     },
 }
 
+DUMPS_PREFIX = "dumps/"
 _TYPE = ox.NamedNode(prefixes.RDF + "type")
 _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
+
+
+async def statistics(queries: Queries) -> dict[str, list[Row]]:
+    """The VoID statistics of this release, computed once and kept (the release never changes)."""
+    service = queries.service
+    if service.void_statistics is None:
+        service.void_statistics = {name: await queries.rows(q) for name, q in STATISTICS.items()}
+    return service.void_statistics
+
+
+def dumps(release: Release | None) -> dict[str, FileInfo]:
+    """The release's dumps by file name (``migkg.trig.gz``), with their sizes and checksums."""
+    files = release.metadata.files if release is not None else {}
+    return {name.removeprefix(DUMPS_PREFIX): info for name, info in files.items() if name.startswith(DUMPS_PREFIX)}
 
 
 def _v(name: str) -> ox.NamedNode:
@@ -48,7 +64,7 @@ def description(
     base_url: str,
     base_iri: str,
     release: Release | None,
-    stats: Mapping[str, Sequence[Mapping[str, Mapping[str, str]]]],
+    stats: Mapping[str, Sequence[Row]],
 ) -> Iterator[ox.Triple]:
     dataset = ox.NamedNode(base_iri + "dataset")
     yield ox.Triple(dataset, _TYPE, _v("Dataset"))
@@ -64,18 +80,23 @@ def description(
     yield ox.Triple(dataset, _v("vocabulary"), ox.NamedNode(prefixes.ONTOLOGY_IRI))
     yield ox.Triple(dataset, _v("rootResource"), ox.NamedNode(base_iri + "id/"))
     if release is not None:
-        yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples))
-        yield ox.Triple(
-            dataset,
-            _dc("modified"),
-            ox.Literal(release.metadata.created, datatype=ox.NamedNode(prefixes.XSD + "dateTime")),
-        )
-        yield ox.Triple(dataset, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
-        for name in sorted(release.metadata.files):
-            if name.startswith("dumps/"):
-                yield ox.Triple(
-                    dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name.removeprefix('dumps/')}")
-                )
+        yield from _release(dataset, base_url, release)
+    yield from _partitions(dataset, base_iri, stats)
+    yield from _linksets(dataset, base_iri, stats)
+
+
+def _release(dataset: ox.NamedNode, base_url: str, release: Release) -> Iterator[ox.Triple]:
+    """Size, date and version of the release, and its dumps."""
+    yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples))
+    modified = ox.Literal(release.metadata.created, datatype=ox.NamedNode(prefixes.XSD + "dateTime"))
+    yield ox.Triple(dataset, _dc("modified"), modified)
+    yield ox.Triple(dataset, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
+    for name in sorted(dumps(release)):
+        yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name}"))
+
+
+def _partitions(dataset: ox.NamedNode, base_iri: str, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:
+    """Entities, classes and properties: how many, and a partition per class and per property."""
     for row in stats.get("entities", []):
         yield ox.Triple(dataset, _v("entities"), _count(row["n"]["value"]))
     yield ox.Triple(dataset, _v("classes"), _count(len(stats.get("classes", []))))
@@ -90,6 +111,10 @@ def description(
         yield ox.Triple(dataset, _v("propertyPartition"), part)
         yield ox.Triple(part, _v("property"), ox.NamedNode(row["p"]["value"]))
         yield ox.Triple(part, _v("triples"), _count(row["n"]["value"]))
+
+
+def _linksets(dataset: ox.NamedNode, base_iri: str, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:
+    """The links to Wikidata and GeoNames, as linksets."""
     for name, target in LINK_TARGETS.items():
         for row in stats.get(name, []):
             linkset = ox.NamedNode(f"{base_iri}dataset#links-{name}")

@@ -1,36 +1,26 @@
-"""The query editor: ``/query``, ``/api/queries`` and ``/api/prefixes``.
-
-``/query`` is one HTML page with three parts: the vendored YASGUI editor over this server's ``/sparql`` (added
-by JavaScript), a plain form (``GET /query?query=…``) that works without JavaScript, and the catalogue of
-``queries/*.rq``. A query from the form (or a catalogue query, ``?name=<stem>``) runs on the same store as the
-endpoint and is rendered here: SELECT as a table, ASK as yes/no, CONSTRUCT/DESCRIBE as Turtle, each cut at
-``ROW_LIMIT`` rows or triples. A query that fails re-renders the form with the endpoint's own message and status
-(``errors.STATUS``).
+"""What the query editor (``/query``) shows of a query: a query from the form (or a catalogue query,
+``?name=<stem>``) runs on the same store as the endpoint and is rendered here: SELECT as a table, ASK as yes/no,
+CONSTRUCT/DESCRIBE as Turtle, each cut at ``ROW_LIMIT`` rows or triples. A query that fails re-renders the form
+with the endpoint's own message and status (``errors.STATUS``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio.to_thread
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
 
 from server import media, prefixes
-from server.federation import federate
 from server.media import QueryForm
 from server.store.base import StoreError
-from server.web import catalogue, errors, pages, sparql_request
-from server.web.sparql_request import BadRequest
-from server.web.state import Service, ServiceDep
-
-router = APIRouter()
+from server.web import errors, sparql_request
+from server.web.deps import Queries, Service
+from server.web.rendering import local_path
+from server.web.views import catalogue
 
 ROW_LIMIT = 1000
 ACCEPT = f"{media.SPARQL_JSON.media_type}, {media.N_TRIPLES.media_type}"
@@ -85,12 +75,12 @@ def cell(term: dict[str, Any] | None, base: str) -> Cell:
         return Cell()
     kind, value = term.get("type"), term.get("value", "")
     if kind == "uri":
-        return Cell("iri", prefixes.compact(value, prefixes.namespaces(base)), value, pages.local_path(value, base))
+        return Cell("iri", prefixes.compact(value, base), value, local_path(value, base))
     if kind == "bnode":
         return Cell("bnode", f"_:{value}")
     if kind in ("literal", "typed-literal"):
         datatype = term.get("datatype", "")
-        short = prefixes.compact(datatype) if datatype else ""
+        short = prefixes.compact(datatype, base) if datatype else ""
         return Cell("literal", value, language=term.get("xml:lang", ""), datatype=short, datatype_iri=datatype)
     if kind == "triple":
         parts = (
@@ -140,46 +130,28 @@ def evaluate(service: Service, query: sparql_request.QueryRequest) -> Answer:
     return solutions_answer(outcome.body, service.settings.base_iri, seconds)
 
 
-@router.get("/api/queries", summary="The query catalogue (queries/*.rq) as JSON")
-async def api_queries(service: ServiceDep) -> JSONResponse:
-    entries = catalogue.read(service.settings.queries_dir)
-    return JSONResponse({"queries": [entry.as_json() for entry in entries]})
-
-
-@router.get("/api/prefixes", summary="The prefixes queries may use (prefix → namespace IRI)")
-async def api_prefixes() -> JSONResponse:
-    return JSONResponse(dict(prefixes.PREFIXES))
-
-
-@router.get("/query", summary="Query editor (HTML): YASGUI, a form that works without JavaScript, the catalogue")
-async def query_page(request: Request, service: ServiceDep) -> HTMLResponse:
-    entries = catalogue.read(service.settings.queries_dir)
+async def answer_form(queries: Queries, query_string: bytes) -> tuple[dict[str, Any], int]:
+    """What the page shows for its parameters, and its status: the query in the form (the default, the one sent, or
+    the catalogue's ``?name=``), the catalogue entry, the query's answer, or the error that stopped it."""
+    service = queries.service
     context: dict[str, Any] = {"query": DEFAULT_QUERY, "entry": None, "answer": None, "error": None}
-    status = 200
     try:
-        params = sparql_request.parse_params(request.scope["query_string"])
+        params = sparql_request.parse_params(query_string)
         names = params.get("name", [])
         if names:
             entry = catalogue.find(service.settings.queries_dir, names[0])
             if entry is None:
                 context["error"] = f"There is no query called {names[0]!r} in the catalogue."
-                status = 404
-            else:
-                context.update(entry=entry, query=entry.query)
-                params = {**params, "query": [entry.query]}
-        if status == 200 and ("query" in params or "update" in params):
+                return context, 404
+            context.update(entry=entry, query=entry.query)
+            params = {**params, "query": [entry.query]}
+        if "query" in params or "update" in params:
             context["query"] = "\n".join(params.get("query", params.get("update", [])))
             query = sparql_request.from_params(params, service.settings.max_query_bytes)
-            query = dataclasses.replace(query, query=await federate.resolve(query.query, service.settings))
-            call = functools.partial(evaluate, service, query)
-            context["answer"] = await anyio.to_thread.run_sync(call, limiter=service.query_limiter())
+            query = await queries.federate(query)
+            context["answer"] = await queries.in_thread(functools.partial(evaluate, service, query))
     except StoreError as error:
-        context["error"], status = str(error), errors.status_for(error)
-    except BadRequest as error:
-        context["error"], status = str(error), error.status
-    html = (
-        pages.environment()
-        .get_template("query.html")
-        .render(catalogue=entries, release=service.release_id, row_limit=ROW_LIMIT, status=status, **context)
-    )
-    return HTMLResponse(html, status_code=status)
+        return {**context, "error": str(error)}, errors.status_for(error)
+    except errors.BadRequest as error:
+        return {**context, "error": str(error)}, error.status
+    return context, 200

@@ -1,38 +1,27 @@
-"""Browse with facets: ``/browse`` (HTML, links and GET forms only) and ``/api/browse`` (JSON).
+"""The facets that browse pages (``/browse``, ``/api/browse``) and the matrix narrow entities by: their model, the
+query parameters that select their values, and the queries over a selection.
 
 Entities are the things typed with one of our classes (``mig:``, excerpts aside). Six facets narrow them,
 given as repeatable query parameters: AND across facets, OR within one. Each facet is defined once, below, as
 SPARQL patterns pairing an entity ``?e`` with a value ``?v``, each pattern with the sentence the page shows:
-the same table builds the filters, the counts, the matrix (``server.web.matrix``) and the page's definitions.
+the same table builds the filters, the counts, the matrix (``views.matrix``) and the page's definitions.
 
 A facet value's count is the number of entities that have the value and match the selection in the *other*
-facets (so it is what selecting that value alone in its facet would give). A page takes four SPARQL queries run
-concurrently — the total, one page of results, the facets' counts in two queries (a UNION branch per facet) —
-then the types and labels of what it shows (and, when nothing matches, which selected values exist at all).
+facets (so it is what selecting that value alone in its facet would give).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlencode
 
-import anyio
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-
 from server import prefixes
-from server.web import describe, pages
-from server.web.linked_data import best_labels, rows
-from server.web.state import Service, ServiceDep
-
-router = APIRouter()
+from server.web.labels import iri_ref, iri_values
 
 PAGE_SIZE = 50
 MAX_VALUES = 20  # per facet in one request
-SHOWN_VALUES = 12  # per facet before "more"
 HEAD = prefixes.sparql_header(("rdf", "rdfs", "xsd", "skos", "mig", "oa", "graph"))
 
 # Entities: anything typed with one of our classes, except the excerpt graphs' own descriptions.
@@ -163,7 +152,6 @@ FACETS: tuple[Facet, ...] = (
 FACET_BY_NAME = {f.name: f for f in FACETS}
 COUNTRY, TOPIC = FACET_BY_NAME["country"], FACET_BY_NAME["topic"]
 
-_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 _YEAR = re.compile(r"[0-9]{4}")
 
 
@@ -173,7 +161,8 @@ class BadParameter(ValueError):
 
 def expand(value: str, base: str) -> str:
     """A facet value as an IRI: a full ``http(s)`` IRI, or a compact one with one of our prefixes
-    (``country:ecu``, ``mig:Practice``). Raises ``BadParameter`` for anything else.
+    (``country:ecu``, ``mig:Practice``; ``prefixes.compact`` with ``PATH_LOCAL`` writes them). Raises
+    ``BadParameter`` for anything else.
 
     >>> expand("country:ecu", "http://127.0.0.1:8000/")
     'http://127.0.0.1:8000/id/country/ecu'
@@ -185,24 +174,15 @@ def expand(value: str, base: str) -> str:
     """
     if value.startswith(("http://", "https://")) and len(value) <= 500:
         try:
-            describe.iri_ref(value)
+            iri_ref(value)
         except ValueError:
             raise BadParameter(f"not an IRI: {value!r}") from None
         return value
     name, colon, local = value.partition(":")
     spaces = prefixes.namespaces(base)
-    if colon and name in spaces and _LOCAL.fullmatch(local):
+    if colon and name in spaces and prefixes.PATH_LOCAL.fullmatch(local):
         return spaces[name] + local
     raise BadParameter(f"not an IRI or a compact IRI with a known prefix: {value!r}")
-
-
-def compact(iri: str, base: str) -> str:
-    """The shortest form ``expand`` reads back: ``country:ecu`` rather than the full IRI.
-
-    >>> compact("https://w3id.org/migkg/id/commitment/montevideo-2006/p17", "https://w3id.org/migkg/")
-    'commitment:montevideo-2006/p17'
-    """
-    return prefixes.compact(iri, prefixes.namespaces(base), _LOCAL)
 
 
 @dataclass
@@ -216,13 +196,13 @@ class Selection:
         """The values of one facet as SPARQL terms."""
         if FACET_BY_NAME[name].literal:
             return [str(int(v)) for v in self.values.get(name, [])]
-        return [describe.iri_ref(v) for v in self.values.get(name, [])]
+        return [iri_ref(v) for v in self.values.get(name, [])]
 
     def filters(self, without: str | None = None) -> str:
         return " ".join(FACET_BY_NAME[name].having(self.terms(name)) for name in self.values if name != without)
 
     def params(self, base: str) -> list[tuple[str, str]]:
-        return [(name, v if FACET_BY_NAME[name].literal else compact(v, base))
+        return [(name, v if FACET_BY_NAME[name].literal else prefixes.compact(v, base, local=prefixes.PATH_LOCAL))
                 for name, vs in self.values.items() for v in vs]  # fmt: skip
 
     def toggled(self, name: str, value: str) -> Selection:
@@ -300,173 +280,8 @@ def known_query(selection: Selection) -> str:
 
 def types_query(entities: Iterable[str]) -> str:
     """The most specific of our classes of each entity."""
-    values = " ".join(describe.iri_ref(e) for e in entities)
     return HEAD + (
-        f"SELECT DISTINCT ?e ?t WHERE {{ VALUES ?e {{ {values} }} ?e a ?t . "
+        f"SELECT DISTINCT ?e ?t WHERE {{ VALUES ?e {{ {iri_values(entities)} }} ?e a ?t . "
         "FILTER(STRSTARTS(STR(?t), STR(mig:))) "
         "FILTER NOT EXISTS { ?e a ?sub . ?sub rdfs:subClassOf ?t FILTER(?sub != ?t) } }"
     )
-
-
-async def gather(service: Service, queries: Sequence[str]) -> list[list[describe.Row]]:
-    """Run queries concurrently (the store's workers), results in order."""
-    results: list[list[describe.Row]] = [[] for _ in queries]
-
-    async def one(i: int, query: str) -> None:
-        results[i] = await rows(service, query)
-
-    async with anyio.create_task_group() as group:
-        for i, query in enumerate(queries):
-            group.start_soon(one, i, query)
-    return results
-
-
-def sparql_language(languages: Sequence[str]) -> str:
-    """The first preferred language safe to put in a query (Accept-Language is the client's text)."""
-    return next((lang for lang in languages if re.fullmatch(r"[a-z]{2,3}", lang)), "en")
-
-
-@dataclass
-class Browse:
-    """Everything a browse page shows, as plain data (the JSON answer is this, the HTML renders it)."""
-
-    selection: Selection
-    total: int
-    results: list[dict[str, Any]]
-    facets: list[dict[str, Any]]
-    chips: list[dict[str, Any]]
-    message: str
-
-
-async def browse(service: Service, selection: Selection, languages: Sequence[str]) -> Browse:
-    base = service.settings.base_iri
-    # The counts in two halves, so that two query workers share them (measured on the built graph, 2 busy cores:
-    # the whole page in 0.1–0.5 s, most of it these two queries).
-    halves = [counts_query(selection, FACETS[:3]), counts_query(selection, FACETS[3:])]
-    total_rows, page_rows, *count_parts = await gather(
-        service, [total_query(selection), page_query(selection, sparql_language(languages)), *halves]
-    )
-    count_rows = [row for part in count_parts for row in part]
-    total = int(total_rows[0]["n"]["value"]) if total_rows else 0
-    entities = [row["e"]["value"] for row in page_rows]
-    counts: dict[str, dict[str, int]] = {f.name: {} for f in FACETS}
-    for row in count_rows:
-        counts[row["f"]["value"]][row["v"]["value"]] = int(row["n"]["value"])
-    selected_iris = [v for name, vs in selection.values.items() if not FACET_BY_NAME[name].literal for v in vs]
-    iris = set(entities) | set(selected_iris)
-    iris |= {v for f in FACETS if not f.literal for v in counts[f.name]}
-    type_rows = await rows(service, types_query(entities)) if entities else []
-    types: dict[str, list[str]] = {}
-    for row in type_rows:
-        types.setdefault(row["e"]["value"], []).append(row["t"]["value"])
-    iris |= {t for ts in types.values() for t in ts}
-    labels = await best_labels(service, iris, languages)
-
-    def label(value: str, literal: bool = False) -> tuple[str, str]:
-        return (value, "") if literal else labels.get(value, (describe.local_name(value), ""))
-
-    results = []
-    for entity in entities:
-        text, language = label(entity)
-        results.append({
-            "iri": entity, "page": pages.local_path(entity, base), "label": text, "language": language,
-            "types": sorted(types.get(entity, [])),
-            "type_labels": sorted(label(t)[0] for t in types.get(entity, [])),
-        })  # fmt: skip
-    facets = []
-    for facet in FACETS:
-        chosen = selection.values.get(facet.name, [])
-        ordered = sorted(
-            counts[facet.name].items(), key=lambda vn: (-vn[1], label(vn[0], facet.literal)[0].lower(), vn[0])
-        )
-        values = [
-            {
-                "value": value, "key": value if facet.literal else compact(value, base),
-                "label": label(value, facet.literal)[0], "language": label(value, facet.literal)[1],
-                "count": n, "selected": value in chosen, "url": selection.toggled(facet.name, value).url(base),
-            }
-            for value, n in ordered
-        ]  # fmt: skip
-        facets.append({
-            "facet": facet.name, "label": facet.label, "values": values,
-            "definition": [sentence for sentence, _ in facet.patterns],
-        })  # fmt: skip
-    chips = [
-        {"facet": name, "facet_label": FACET_BY_NAME[name].label, "value": v,
-         "label": label(v, FACET_BY_NAME[name].literal)[0], "url": selection.toggled(name, v).url(base)}
-        for name, vs in selection.values.items() for v in vs
-    ]  # fmt: skip
-    message = await empty_message(service, selection, chips) if total == 0 and selection.values else ""
-    return Browse(selection, total, results, facets, chips, message)
-
-
-async def empty_message(service: Service, selection: Selection, chips: Sequence[Mapping[str, str]]) -> str:
-    known = {(row["f"]["value"], row["v"]["value"]) for row in await rows(service, known_query(selection))}
-    unknown = [c for c in chips if (c["facet"], c["value"]) not in known]
-    if unknown:
-        names = "; ".join(f"{c['facet_label'].lower()} {c['label']}" for c in unknown)
-        return f"No entity has {names} in this release."
-    return "No entity matches all of these together; remove a value to widen the selection."
-
-
-def as_json(result: Browse) -> dict[str, Any]:
-    selection = result.selection
-    return {
-        "selection": {name: vs for name, vs in selection.values.items()},
-        "total": result.total,
-        "page": selection.page,
-        "page_size": PAGE_SIZE,
-        "message": result.message,
-        "results": result.results,
-        "facets": result.facets,
-    }
-
-
-def error_page(message: str, service: Service, title: str = "Bad request") -> HTMLResponse:
-    html = (
-        pages.environment()
-        .get_template("browse_error.html")
-        .render(title=title, message=message, release=service.release_id)
-    )
-    return HTMLResponse(html, status_code=400)
-
-
-@router.get("/api/browse", summary="Entities filtered by facets, with every facet's value counts (JSON)")
-async def api_browse(request: Request, service: ServiceDep) -> JSONResponse:
-    base = service.settings.base_iri
-    try:
-        selection = parse(request.query_params.multi_items(), base)
-    except BadParameter as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    result = await browse(service, selection, languages)
-    return JSONResponse(as_json(result), headers={"Vary": "Accept-Language"})
-
-
-@router.get("/browse", summary="Browse entities by type, topic, country, organisation, source and year (HTML)")
-async def browse_page(request: Request, service: ServiceDep) -> HTMLResponse:
-    base = service.settings.base_iri
-    try:
-        selection = parse(request.query_params.multi_items(), base)
-    except BadParameter as error:
-        return error_page(f"{error}.", service)
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    result = await browse(service, selection, languages)
-    pages_count = max(1, -(-result.total // PAGE_SIZE))
-    html = (
-        pages.environment()
-        .get_template("browse.html")
-        .render(
-            result=result,
-            selection=selection,
-            shown=SHOWN_VALUES,
-            page_size=PAGE_SIZE,
-            pages_count=pages_count,
-            previous_url=selection.url(base, page=selection.page - 1) if selection.page > 1 else "",
-            next_url=selection.url(base, page=selection.page + 1) if selection.page < pages_count else "",
-            first_url=selection.url(base),
-            api_url=selection.url(base, "/api/browse", selection.page),
-            release=service.release_id,
-        )
-    )
-    return HTMLResponse(html, headers={"Vary": "Accept-Language"})

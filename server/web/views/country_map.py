@@ -1,7 +1,7 @@
-"""The world map: ``/map`` (a table of counts per country and role, drawn as a shaded map with d3 when
-JavaScript runs) and ``/api/map`` (JSON). What each count means is in ``ROLES``; a thing counts once per
-country and role however many ways it reaches the country. Country IRIs are ``country:<ISO 3166-1 alpha-3>``;
-the map's shapes (world-atlas) carry ISO 3166-1 numeric codes, matched through pycountry.
+"""What the world map shows (``/map``, ``/api/map``): countries by role. What each count means is in ``ROLES``;
+a thing counts once per country and role however many ways it reaches the country. Country IRIs are
+``country:<ISO 3166-1 alpha-3>``; the map's shapes (world-atlas) carry ISO 3166-1 numeric codes, matched
+through pycountry.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pycountry
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
 
 from server import prefixes
-from server.web import describe, focus, pages
-from server.web.linked_data import rows
-from server.web.state import Service, ServiceDep
+from server.web.deps import Queries, Row
+from server.web.labels import names
+from server.web.rendering import STATIC, local_path
 
-router = APIRouter()
-
-ATLAS = Path(__file__).parent / "static" / "vendor" / "world-atlas" / "countries-110m.json"
+ATLAS = STATIC / "vendor" / "world-atlas" / "countries-110m.json"
 
 # Role → (name, what one unit of the count is).
 ROLES: dict[str, tuple[str, str]] = {
@@ -41,7 +37,6 @@ ROLES: dict[str, tuple[str, str]] = {
         "the number of memberships (as member or observer) that its government bodies hold in organisations",
     ),
 }
-RoleParam = Annotated[str, Query(pattern="^(all|implementer|host|member)$", description="a role, or all")]
 
 _HEAD = prefixes.sparql_header(("mig",))
 
@@ -89,7 +84,7 @@ def drawn_codes(atlas: Path = ATLAS) -> frozenset[str]:
     return frozenset(str(g["id"]) for g in topology["objects"]["countries"]["geometries"] if "id" in g)
 
 
-def tally(count_rows: Iterable[describe.Row]) -> dict[str, dict[str, int]]:
+def tally(count_rows: Iterable[Row]) -> dict[str, dict[str, int]]:
     """Country IRI → role → count, from the rows of ``counts_query``."""
     result: dict[str, dict[str, int]] = {}
     for row in count_rows:
@@ -106,7 +101,7 @@ def as_json(counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], 
         numeric = numeric_code(code)
         countries.append({
             "iri": iri,
-            "page": pages.local_path(iri, base),
+            "page": local_path(iri, base),
             "label": labels.get(iri, code),
             "iso3": code,
             "numeric": numeric,
@@ -121,21 +116,7 @@ def as_json(counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], 
     return {"roles": roles, "countries": countries, "max": maxima, "atlas_codes": codes}
 
 
-async def map_data(service: Service, languages: Sequence[str]) -> dict[str, Any]:
-    counts = tally(await rows(service, counts_query()))
-    labels = await focus.labels(service, counts, languages)
-    return as_json(counts, labels, service.settings.base_iri)
-
-
-@router.get("/api/map", summary="Countries by how often they appear as implementers, hosts and members (JSON)")
-async def api_map(request: Request, service: ServiceDep) -> JSONResponse:
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    return JSONResponse(await map_data(service, languages))
-
-
-@router.get("/map", summary="A world map of countries by role (HTML; a table without JavaScript)")
-async def map_page(request: Request, service: ServiceDep, role: RoleParam = "all") -> HTMLResponse:
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    body = await map_data(service, languages)
-    html = pages.environment().get_template("map.html").render(role=role, release=service.release_id, **body)
-    return HTMLResponse(html)
+async def map_data(queries: Queries, languages: Sequence[str]) -> dict[str, Any]:
+    counts = tally(await queries.rows(counts_query()))
+    labels = await names(queries, counts, languages)
+    return as_json(counts, labels, queries.service.base_iri)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
+from fastapi.responses import Response
 
 from server import media, prefixes
 
@@ -66,6 +67,18 @@ def serialize(triples: Iterator[ox.Triple], fmt: media.ResultFormat) -> bytes:
     body = ox.serialize(list(triples), format=fmt.rdf_format, prefixes=chosen)
     assert body is not None
     return body
+
+
+def response(triples: Iterator[ox.Triple], media_type: str) -> Response:
+    """``triples`` serialized in ``media_type`` (a description format, as negotiated)."""
+    body = serialize(triples, media.format_for(media_type, media.DESCRIPTION_FORMATS))
+    return Response(body, headers={"Content-Type": media.content_type(media_type), "Vary": "Accept"})
+
+
+def endpoint_iri(url: str, base_iri: str) -> str:
+    """The endpoint's URL as the client used it (scheme, host and port from the request), falling back to
+    ``<base>sparql`` when that is not an IRI."""
+    return url if is_iri(url) else base_iri + "sparql"
 
 
 def is_iri(text: str) -> bool:

@@ -1,8 +1,7 @@
-"""What the graph says about one entity, shaped for its page: pure functions from SPARQL rows to a view.
-
-The queries are built here and run by the caller on the store (SPARQL JSON results); nothing in this module
-does I/O. Every fact keeps the named graph it sits in, so the page can say how we know it: the quoted
-passage of an excerpt, or the build (inferred), a package (reference), our own vocabulary (ontology, topics).
+"""What the graph says about one entity, shaped for its page (``/doc/…``): pure functions from SPARQL rows to a
+view, and ``load``, which runs the queries built here. Every fact keeps the named graph it sits in, so the page can
+say how we know it: the quoted passage of an excerpt, or the build (inferred), a package (reference), our own
+vocabulary (ontology, topics).
 """
 
 from __future__ import annotations
@@ -12,43 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from server import prefixes
+from server.web.deps import Queries, Row
+from server.web.labels import EXTERNAL_LABELS, iri_ref, labels_query, local_name, pick_label
 
-Row = Mapping[str, Mapping[str, str]]  # a SPARQL JSON binding: variable -> {"type", "value", ...}
-
-LABEL_LANGUAGES = ("en", "es", "pt", "fr")
-
-# Display names of the external properties pages show (ours carry rdfs:label in the ontology).
-EXTERNAL_LABELS: dict[str, str] = {
-    prefixes.RDFS + "label": "name",
-    prefixes.RDFS + "comment": "description",
-    prefixes.SKOS + "altLabel": "other name",
-    prefixes.SKOS + "prefLabel": "preferred name",
-    prefixes.SKOS + "definition": "definition",
-    prefixes.SKOS + "notation": "code",
-    prefixes.SKOS + "exactMatch": "same as",
-    prefixes.SKOS + "closeMatch": "close to",
-    prefixes.SKOS + "broader": "broader topic",
-    prefixes.SKOS + "inScheme": "in scheme",
-    prefixes.RDF + "type": "type",
-}
 INCOMING_PAGE = 20
 
-_HEAD = prefixes.sparql_header(("rdf", "rdfs", "skos", "mig", "oa", "graph"))
+_HEAD = prefixes.sparql_header(("rdfs", "oa", "graph"))
 
-
-def iri_ref(iri: str) -> str:
-    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI.
-
-    >>> iri_ref("https://w3id.org/migkg/id/country/ecu")
-    '<https://w3id.org/migkg/id/country/ecu>'
-    >>> iri_ref("http://x/> } DROP ALL #")
-    Traceback (most recent call last):
-    ...
-    ValueError: not an IRI: 'http://x/> } DROP ALL #'
-    """
-    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
-        raise ValueError(f"not an IRI: {iri!r}")
-    return f"<{iri}>"
+Labels = Mapping[str, list[tuple[str, str]]]  # IRI -> its (label, language) pairs
 
 
 def outgoing_query(entity: str) -> str:
@@ -70,15 +40,6 @@ def incoming_query(entity: str, prop: str, page: int) -> str:
     return (
         f"SELECT DISTINCT ?s WHERE {{ {_stated(f'?s {iri_ref(prop)} {iri_ref(entity)}')} }} "
         f"ORDER BY ?s LIMIT {INCOMING_PAGE} OFFSET {offset}"
-    )
-
-
-def labels_query(iris: Iterable[str]) -> str:
-    values = " ".join(iri_ref(i) for i in sorted(set(iris)))
-    return _HEAD + (
-        f"SELECT ?x ?label ?kind WHERE {{ VALUES ?x {{ {values} }} "
-        "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
-        "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } }"
     )
 
 
@@ -192,49 +153,6 @@ def graph_kind(graph: str) -> str:
     return "other"
 
 
-def preferred_languages(accept_language: str | None, chosen: str | None = None) -> list[str]:
-    """Languages to show labels in, best first: an explicit choice, then Accept-Language (q-ordered), then
-    our fallback chain en → es → pt → fr.
-
-    >>> preferred_languages("fr-CH, es;q=0.5, de;q=0.8")
-    ['fr', 'de', 'es', 'en', 'pt']
-    >>> preferred_languages(None, chosen="pt")
-    ['pt', 'en', 'es', 'fr']
-    """
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and tag != "*" and q > 0:
-            ranked.append((-q, i, tag.split("-")[0].lower()))
-    order = ([chosen] if chosen else []) + [tag for _, _, tag in sorted(ranked)] + list(LABEL_LANGUAGES)
-    return list(dict.fromkeys(order))
-
-
-def local_name(iri: str) -> str:
-    """What a page shows for an IRI without a label: its last ``#`` or ``/`` segment.
-
-    >>> local_name("https://w3id.org/migkg/def#heldIn"), local_name("https://w3id.org/migkg/id/place/cuenca/")
-    ('heldIn', 'cuenca')
-    """
-    trimmed = iri.rstrip("/#")
-    return trimmed.rsplit("#", 1)[-1] if "#" in trimmed else trimmed.rsplit("/", 1)[-1]
-
-
-def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> tuple[str, str]:
-    """The (text, language) of the best label for ``languages``; any label if none matches."""
-    for lang in languages:
-        for text, label_lang in labels:
-            if label_lang == lang:
-                return text, lang
-    return labels[0] if labels else ("", "")
-
-
 def _labels(rows: Iterable[Row]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
     main: dict[str, list[tuple[str, str]]] = defaultdict(list)
     alt: dict[str, list[str]] = defaultdict(list)
@@ -247,7 +165,7 @@ def _labels(rows: Iterable[Row]) -> tuple[dict[str, list[tuple[str, str]]], dict
     return main, alt
 
 
-def _term(binding: Mapping[str, str], labels: Mapping[str, list[tuple[str, str]]], languages: Sequence[str]) -> Term:
+def _term(binding: Mapping[str, str], labels: Labels, languages: Sequence[str]) -> Term:
     value = binding["value"]
     if binding["type"] == "uri":
         return Term(value, "uri", pick_label(labels.get(value, []), languages)[0] or EXTERNAL_LABELS.get(value, ""))
@@ -289,6 +207,48 @@ def iris_to_label(outgoing: Iterable[Row], incoming_counts: Iterable[Row], entit
     return iris
 
 
+def _outgoing(
+    outgoing: Iterable[Row], labels: Labels, by_graph: Mapping[str, Row], languages: Sequence[str]
+) -> tuple[list[Group], list[Term]]:
+    """The entity's statements grouped by property (its name first), each value with its evidence; and its types."""
+    rdf_type, rdfs_label = prefixes.RDF + "type", prefixes.RDFS + "label"
+    grouped: dict[str, dict[tuple[str, str, str], Fact]] = defaultdict(dict)
+    types: dict[str, Term] = {}
+    for row in outgoing:
+        p, o, g = row["p"], row["o"], row["g"]["value"]
+        if p["value"] == rdf_type and o["type"] == "uri":
+            types.setdefault(o["value"], _term(o, labels, languages))
+        key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
+        fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
+        if all(ev.graph != g for ev in fact.evidence):
+            fact.evidence.append(_evidence(g, by_graph))
+    groups = [
+        Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
+        for p, facts in grouped.items()
+        if p != rdf_type
+    ]
+    groups.sort(key=lambda grp: (grp.prop.value != rdfs_label, grp.prop.text.lower()))
+    return groups, sorted(types.values(), key=lambda t: t.text)
+
+
+def _incoming(
+    counts: Iterable[Row], first: Mapping[str, Sequence[Row]], labels: Labels, languages: Sequence[str]
+) -> list[IncomingGroup]:
+    """What refers to the entity, by property: how many subjects, and the page of them shown."""
+    incoming = [
+        IncomingGroup(
+            _term({"type": "uri", "value": row["p"]["value"]}, labels, languages),
+            int(row["n"]["value"]),
+            [
+                Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
+                for r in first.get(row["p"]["value"], [])
+            ],
+        )
+        for row in counts
+    ]
+    return sorted(incoming, key=lambda grp: grp.prop.text.lower())
+
+
 def entity_view(
     entity: str,
     outgoing: Sequence[Row],
@@ -301,46 +261,36 @@ def entity_view(
     """The page's view of ``entity`` from the rows of the queries above."""
     labels, alts = _labels(label_rows)
     by_graph = {row["g"]["value"]: row for row in evidence_rows}
-    rdf_type, rdfs_label = prefixes.RDF + "type", prefixes.RDFS + "label"
-    grouped: dict[str, dict[tuple[str, str, str], Fact]] = defaultdict(dict)
-    types: dict[str, Term] = {}
-    for row in outgoing:
-        p, o, g = row["p"], row["o"], row["g"]["value"]
-        if p["value"] == rdf_type and o["type"] == "uri":
-            types.setdefault(o["value"], _term(o, labels, languages))
-        key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
-        fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
-        if all(ev.graph != g for ev in fact.evidence):
-            fact.evidence.append(_evidence(g, by_graph))
-    outgoing_groups = [
-        Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
-        for p, facts in grouped.items()
-        if p != rdf_type
-    ]
-    outgoing_groups.sort(key=lambda grp: (grp.prop.value != rdfs_label, grp.prop.text.lower()))
-    incoming = [
-        IncomingGroup(
-            _term({"type": "uri", "value": row["p"]["value"]}, labels, languages),
-            int(row["n"]["value"]),
-            [
-                Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
-                for r in incoming_first.get(row["p"]["value"], [])
-            ],
-        )
-        for row in incoming_counts
-    ]
-    incoming.sort(key=lambda grp: grp.prop.text.lower())
+    outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages)
     label, language = pick_label(labels.get(entity, []), languages)
-    mentions = mentions_by_source(by_graph.values())
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
     return EntityView(
         entity,
         label or local_name(entity),
         language,
         sorted(set(alts.get(entity, [])) | {t for t, _ in labels.get(entity, []) if t != label}),
-        sorted(types.values(), key=lambda t: t.text),
+        types,
         outgoing_groups,
-        incoming,
+        _incoming(incoming_counts, incoming_first, labels, languages),
         len(excerpts),
-        mentions,
+        mentions_by_source(by_graph.values()),
     )
+
+
+async def load(
+    queries: Queries, entity: str, languages: Sequence[str], incoming: str | None, page: int
+) -> EntityView | None:
+    """The view of ``entity`` (``page`` of the ``incoming`` property's subjects), or None if the graph says nothing."""
+    outgoing = await queries.rows(outgoing_query(entity))
+    counts = await queries.rows(incoming_counts_query(entity))
+    if not outgoing and not counts:
+        return None
+    first: dict[str, list[Row]] = {}
+    for row in counts:
+        prop = row["p"]["value"]
+        first[prop] = await queries.rows(incoming_query(entity, prop, page if prop == incoming else 1))
+    iris = iris_to_label(outgoing, counts, entity)
+    iris.update(r["s"]["value"] for rs in first.values() for r in rs if r["s"]["type"] == "uri")
+    labels = await queries.rows(labels_query(iris))
+    evidence = await queries.rows(mentions_query(entity))
+    return entity_view(entity, outgoing, labels, evidence, counts, first, languages)

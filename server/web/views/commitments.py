@@ -1,4 +1,4 @@
-"""The commitments tracker: ``/commitments``. Every commitment document (``mig:CommitmentDocument`` with items)
+"""The commitments tracker (``/commitments``): every commitment document (``mig:CommitmentDocument`` with items)
 and each of its items in ``mig:position`` order, with what the sources link to the item, and the items nothing
 addresses, flagged.
 
@@ -11,20 +11,13 @@ do not count. Three SPARQL queries per page, then one for labels.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
 
 from server import prefixes
-from server.web import describe, pages
-from server.web.browse import BadParameter, compact, error_page, expand, gather
-from server.web.linked_data import best_labels
-from server.web.state import Service, ServiceDep
-
-router = APIRouter()
+from server.web.deps import Queries, Row
+from server.web.labels import best_labels, local_name
+from server.web.rendering import local_path
 
 HEAD = prefixes.sparql_header(("rdf", "rdfs", "mig", "excerpt"))
 SHORT_TEXT = 240
@@ -57,9 +50,6 @@ KINDS: tuple[tuple[str, str], ...] = (
     (prefixes.MIG + "CommitmentItem", "commitment item"),
     (prefixes.MIG + "Document", "document"),
 )
-
-Only = Annotated[str, Query(description="'unaddressed' to list only the items nothing addresses")]
-DocumentFilter = Annotated[str, Query(description="one commitment document (IRI or compact IRI)")]
 
 
 @dataclass
@@ -111,33 +101,28 @@ def short(text: str) -> str:
     return text if len(text) <= SHORT_TEXT else text[: SHORT_TEXT - 1].rsplit(" ", 1)[0] + " …"
 
 
-async def tracker(service: Service, languages: Sequence[str]) -> list[Document]:
-    base = service.settings.base_iri
-    item_rows, link_rows, type_rows = await gather(service, [ITEMS, LINKS, LINKER_TYPES])
-    types: dict[str, set[str]] = {}
-    for row in type_rows:
-        types.setdefault(row["x"]["value"], set()).add(row["t"]["value"])
-    iris = {row[v]["value"] for row in item_rows for v in ("doc", "item")}
-    iris |= {row[v]["value"] for row in link_rows for v in ("x", "p")}
-    labels = await best_labels(service, iris, languages)
-
-    def label(iri: str) -> str:
-        return labels.get(iri, ("", ""))[0] or describe.local_name(iri)
-
+def _links(link_rows: Iterable[Row], types: Mapping[str, set[str]], label: Callable[[str], str], base: str
+           ) -> dict[str, list[Link]]:  # fmt: skip
+    """Item → what links to it."""
     links: dict[str, list[Link]] = {}
     for row in link_rows:
         x, p = row["x"]["value"], row["p"]["value"]
-        link = Link(x, pages.local_path(x, base), label(x), kind_of(types.get(x, set())), p, label(p))
+        link = Link(x, local_path(x, base), label(x), kind_of(types.get(x, set())), p, label(p))
         links.setdefault(row["item"]["value"], []).append(link)
+    return links
+
+
+def _documents(item_rows: Iterable[Row], links: Mapping[str, list[Link]], label: Callable[[str], str], base: str
+               ) -> list[Document]:  # fmt: skip
     documents: dict[str, Document] = {}
     for row in item_rows:
         doc, iri = row["doc"]["value"], row["item"]["value"]
         if doc not in documents:
-            date = row.get("date", {}).get("value", "")
-            documents[doc] = Document(doc, pages.local_path(doc, base), label(doc), date, compact(doc, base), [])
+            date, key = row.get("date", {}).get("value", ""), prefixes.compact(doc, base, local=prefixes.PATH_LOCAL)
+            documents[doc] = Document(doc, local_path(doc, base), label(doc), date, key, [])
         position = row.get("pos", {}).get("value")
         item = Item(
-            iri, pages.local_path(iri, base), label(iri), row.get("itemLabel", {}).get("value", ""),
+            iri, local_path(iri, base), label(iri), row.get("itemLabel", {}).get("value", ""),
             short(row.get("text", {}).get("value", "")), int(position) if position else None,
             row.get("parent", {}).get("value", ""),
             sorted(links.get(iri, []), key=lambda link: (link.kind, link.label.lower())),
@@ -149,39 +134,30 @@ async def tracker(service: Service, languages: Sequence[str]) -> list[Document]:
     return sorted(documents.values(), key=lambda d: (-len(d.items), d.date or "9999", d.label.lower()))
 
 
-@router.get("/commitments", summary="Commitments tracker: every commitment item and what addresses it (HTML)")
-async def commitments_page(
-    request: Request, service: ServiceDep, only: Only = "", document: DocumentFilter = ""
-) -> HTMLResponse:
-    if only not in ("", "unaddressed"):
-        return error_page(f"only must be 'unaddressed' or absent, not {only!r}.", service)
-    chosen = ""
-    if document:
-        try:
-            chosen = expand(document, service.settings.base_iri)
-        except BadParameter as error:
-            return error_page(f"{error}.", service)
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    documents = await tracker(service, languages)
+async def tracker(queries: Queries, languages: Sequence[str]) -> list[Document]:
+    """Every commitment document with its items in order, the largest document first."""
+    base = queries.service.base_iri
+    item_rows, link_rows, type_rows = await queries.gather([ITEMS, LINKS, LINKER_TYPES])
+    types: dict[str, set[str]] = {}
+    for row in type_rows:
+        types.setdefault(row["x"]["value"], set()).add(row["t"]["value"])
+    iris = {row[v]["value"] for row in item_rows for v in ("doc", "item")}
+    iris |= {row[v]["value"] for row in link_rows for v in ("x", "p")}
+    labels = await best_labels(queries, iris, languages)
+
+    def label(iri: str) -> str:
+        return labels.get(iri, ("", ""))[0] or local_name(iri)
+
+    return _documents(item_rows, _links(link_rows, types, label, base), label, base)
+
+
+def totals(documents: Sequence[Document], shown: Sequence[Document]) -> dict[str, int]:
+    """How many documents and items there are, how many nothing addresses, and as many of those shown."""
     every = [item for d in documents for item in d.items]
-    shown = [d for d in documents if not chosen or d.iri == chosen]
-    html = (
-        pages.environment()
-        .get_template("commitments.html")
-        .render(
-            documents=documents,
-            shown=shown,
-            only=only,
-            chosen=chosen,
-            totals={
-                "documents": len(documents),
-                "items": len(every),
-                "unaddressed": sum(item.unaddressed for item in every),
-                "shown_items": sum(len(d.items) for d in shown),
-                "shown_unaddressed": sum(d.unaddressed for d in shown),
-            },
-            base=service.settings.base_iri,
-            release=service.release_id,
-        )
-    )
-    return HTMLResponse(html, headers={"Vary": "Accept-Language"})
+    return {
+        "documents": len(documents),
+        "items": len(every),
+        "unaddressed": sum(item.unaddressed for item in every),
+        "shown_items": sum(len(d.items) for d in shown),
+        "shown_unaddressed": sum(d.unaddressed for d in shown),
+    }

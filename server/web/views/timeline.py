@@ -1,7 +1,6 @@
-"""The timeline: ``/timeline`` (a chronological table, drawn with vis-timeline when JavaScript runs) and
-``/api/timeline`` (JSON). Every event with a start or end date, at the precision the source gives: a year
-(xsd:gYear) spans the year, a month (xsd:gYearMonth) the month, a date the day; nothing finer is invented.
-``?focus=<IRI>`` keeps the events related to one entity; the reason for each is listed.
+"""What the timeline shows (``/timeline``, ``/api/timeline``): every event with a start or end date, at the
+precision the source gives: a year (xsd:gYear) spans the year, a month (xsd:gYearMonth) the month, a date the day;
+nothing finer is invented. ``?focus=<IRI>`` keeps the events related to one entity; the reason for each is listed.
 """
 
 from __future__ import annotations
@@ -13,16 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-
 from server import prefixes
-from server.web import describe, focus, pages
-from server.web.linked_data import rows
-from server.web.state import Service, ServiceDep
-
-router = APIRouter()
-
+from server.web.deps import Queries, Row
+from server.web.labels import iri_ref, iri_values, names
+from server.web.rendering import local_path
 
 _HEAD = prefixes.sparql_header(("mig",))
 
@@ -41,7 +34,7 @@ def dates_query(focus_iri: str | None = None) -> str:
     ``?via`` through which sub-organisation, government body or place)."""
     related = ""
     if focus_iri is not None:
-        f = describe.iri_ref(focus_iri)
+        f = iri_ref(focus_iri)
         agents = " ".join(f"mig:{p}" for p in AGENT_ROLES)
         places = " ".join(f"mig:{p}" for p in PLACE_ROLES)
         related = (
@@ -65,9 +58,8 @@ def dates_query(focus_iri: str | None = None) -> str:
 
 def context_query(events: Iterable[str]) -> str:
     """The class, series and parent event of each event."""
-    values = " ".join(describe.iri_ref(e) for e in sorted(set(events)))
     return _HEAD + (
-        f"SELECT ?e ?type ?series ?parent WHERE {{ VALUES ?e {{ {values} }} "
+        f"SELECT ?e ?type ?series ?parent WHERE {{ VALUES ?e {{ {iri_values(events)} }} "
         "{ ?e a ?type } UNION { ?e mig:inSeries ?series } UNION { ?e mig:sessionOf ?parent } }"
     )
 
@@ -145,7 +137,7 @@ class Item:
         return f"{as_text(self.start)} – {as_text(self.end)}"
 
 
-def items(date_rows: Sequence[describe.Row]) -> list[Item]:
+def items(date_rows: Sequence[Row]) -> list[Item]:
     """One item per event from the rows of ``dates_query``, in chronological order. An event the sources
     date differently keeps its most precise start and end; the other values are listed in ``also``."""
     starts: dict[str, set[When]] = {}
@@ -170,7 +162,7 @@ def items(date_rows: Sequence[describe.Row]) -> list[Item]:
     return sorted(result, key=lambda i: (i.start.first, i.until, i.iri))
 
 
-def add_context(timeline: Sequence[Item], context_rows: Iterable[describe.Row]) -> None:
+def add_context(timeline: Sequence[Item], context_rows: Iterable[Row]) -> None:
     """Sets each item's kind (its most specific event class), series and parent event."""
     by_iri = {item.iri: item for item in timeline}
     classes: dict[str, set[str]] = {}
@@ -200,7 +192,7 @@ def iris_to_label(timeline: Iterable[Item]) -> set[str]:
 
 def as_json(timeline: Sequence[Item], labels: Mapping[str, str], base: str) -> list[dict[str, Any]]:
     def ref(iri: str) -> dict[str, str]:
-        return {"iri": iri, "page": pages.local_path(iri, base), "label": labels.get(iri, iri)}
+        return {"iri": iri, "page": local_path(iri, base), "label": labels.get(iri, iri)}
 
     def when(w: When | None) -> dict[str, str] | None:
         return None if w is None else {"value": w.value, "precision": w.precision, "text": as_text(w)}
@@ -223,41 +215,10 @@ def as_json(timeline: Sequence[Item], labels: Mapping[str, str], base: str) -> l
     ]
 
 
-async def timeline_data(service: Service, focus_iri: str | None, languages: Sequence[str]) -> list[dict[str, Any]]:
-    timeline = items(await rows(service, dates_query(focus_iri)))
+async def timeline_data(queries: Queries, focus_iri: str | None, languages: Sequence[str]) -> list[dict[str, Any]]:
+    """Every dated event (related to ``focus_iri`` when given) as JSON, in chronological order."""
+    timeline = items(await queries.rows(dates_query(focus_iri)))
     if timeline:
-        add_context(timeline, await rows(service, context_query(i.iri for i in timeline)))
-    labels = await focus.labels(service, iris_to_label(timeline), languages)
-    return as_json(timeline, labels, service.settings.base_iri)
-
-
-@router.get("/api/timeline", summary="Dated events, at the precision the sources give (JSON)")
-async def api_timeline(request: Request, service: ServiceDep, focus_iri: focus.FocusParam = None) -> Response:
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    chosen = None
-    if focus_iri:
-        try:
-            chosen = await focus.resolve(service, focus_iri, languages)
-        except focus.FocusError as error:
-            return focus.error_json(error)
-    events = await timeline_data(service, chosen.iri if chosen else None, languages)
-    about = {"iri": chosen.iri, "page": chosen.page, "label": chosen.label} if chosen else None
-    return JSONResponse({"focus": about, "events": events})
-
-
-@router.get("/timeline", summary="A timeline of events (HTML; a table without JavaScript)")
-async def timeline_page(request: Request, service: ServiceDep, focus_iri: focus.FocusParam = None) -> HTMLResponse:
-    languages = describe.preferred_languages(request.headers.get("accept-language"))
-    chosen = None
-    if focus_iri:
-        try:
-            chosen = await focus.resolve(service, focus_iri, languages)
-        except focus.FocusError as error:
-            return focus.error_page(error, service, "Timeline", "/timeline")
-    events = await timeline_data(service, chosen.iri if chosen else None, languages)
-    html = (
-        pages.environment()
-        .get_template("timeline.html")
-        .render(focus=chosen, events=events, release=service.release_id)
-    )
-    return HTMLResponse(html)
+        add_context(timeline, await queries.rows(context_query(i.iri for i in timeline)))
+    labels = await names(queries, iris_to_label(timeline), languages)
+    return as_json(timeline, labels, queries.service.base_iri)

@@ -1,9 +1,10 @@
-"""Conditional GETs: every GET answer is tied to the release it comes from.
+"""The app's ASGI middleware: every response says which release it comes from, and every GET answer is tied to it.
 
-The ETag is weak (a compressed and an uncompressed body are the same representation) and derived from the
-release id and what selects the representation (path, query string, Accept, Accept-Language), so it can be
-checked before any work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no
-earlier than the release) gets ``304 Not Modified`` at once. A new release changes every ETag.
+``ReleaseHeader`` adds ``X-Migkg-Release`` to every response. ``Conditional`` answers conditional GETs: the ETag
+is weak (a compressed and an uncompressed body are the same representation) and derived from the release id and
+what selects the representation (path, query string, Accept, Accept-Language), so it can be checked before any
+work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no earlier than the release)
+gets ``304 Not Modified`` at once. A new release changes every ETag.
 """
 
 from __future__ import annotations
@@ -15,7 +16,27 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+RELEASE_HEADER = "X-Migkg-Release"
 UNCACHED_PATHS = ("/healthz",)
+
+
+class ReleaseHeader:
+    """Adds ``X-Migkg-Release`` to every response, preflights and errors included."""
+
+    def __init__(self, app: ASGIApp, release_id: str) -> None:
+        self.app, self.value = app, release_id.encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (RELEASE_HEADER.lower().encode(), self.value)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 def etag_for(release: str, scope: Scope, headers: Headers) -> str:
@@ -42,6 +63,8 @@ def not_modified(headers: Headers, etag: str, modified: datetime | None) -> bool
 
 
 class Conditional:
+    """Weak ETag and Last-Modified on every 200 GET; ``304 Not Modified`` to a client that has the release's answer."""
+
     def __init__(self, app: ASGIApp, release_id: str, created: datetime | None) -> None:
         self.app, self.release, self.created = app, release_id, created
 

@@ -1,0 +1,128 @@
+"""How pages name things: the reader's languages, the best label of an IRI in them (or its last segment), and IRIs
+put safely into the queries that look labels up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from server import prefixes
+
+if TYPE_CHECKING:
+    from server.web.deps import Queries
+
+LABEL_LANGUAGES = ("en", "es", "pt", "fr")
+
+# Display names of the external properties pages show (ours carry rdfs:label in the ontology).
+EXTERNAL_LABELS: dict[str, str] = {
+    prefixes.RDFS + "label": "name",
+    prefixes.RDFS + "comment": "description",
+    prefixes.SKOS + "altLabel": "other name",
+    prefixes.SKOS + "prefLabel": "preferred name",
+    prefixes.SKOS + "definition": "definition",
+    prefixes.SKOS + "notation": "code",
+    prefixes.SKOS + "exactMatch": "same as",
+    prefixes.SKOS + "closeMatch": "close to",
+    prefixes.SKOS + "broader": "broader topic",
+    prefixes.SKOS + "inScheme": "in scheme",
+    prefixes.RDF + "type": "type",
+}
+
+_HEAD = prefixes.sparql_header(("rdfs", "skos", "mig"))
+
+
+def iri_ref(iri: str) -> str:
+    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI.
+
+    >>> iri_ref("https://w3id.org/migkg/id/country/ecu")
+    '<https://w3id.org/migkg/id/country/ecu>'
+    >>> iri_ref("http://x/> } DROP ALL #")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an IRI: 'http://x/> } DROP ALL #'
+    """
+    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
+        raise ValueError(f"not an IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+def iri_values(iris: Iterable[str]) -> str:
+    """The IRIs of a ``VALUES`` block, each once, in order."""
+    return " ".join(iri_ref(i) for i in sorted(set(iris)))
+
+
+def labels_query(iris: Iterable[str]) -> str:
+    """``?x ?label ?kind``: every name of each IRI, ``label`` (rdfs:label, skos:prefLabel) or ``alt``."""
+    return _HEAD + (
+        f"SELECT ?x ?label ?kind WHERE {{ VALUES ?x {{ {iri_values(iris)} }} "
+        "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
+        "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } }"
+    )
+
+
+def preferred_languages(accept_language: str | None, chosen: str | None = None) -> list[str]:
+    """Languages to show labels in, best first: an explicit choice, then Accept-Language (q-ordered), then
+    our fallback chain en → es → pt → fr.
+
+    >>> preferred_languages("fr-CH, es;q=0.5, de;q=0.8")
+    ['fr', 'de', 'es', 'en', 'pt']
+    >>> preferred_languages(None, chosen="pt")
+    ['pt', 'en', 'es', 'fr']
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0:
+            ranked.append((-q, i, tag.split("-")[0].lower()))
+    order = ([chosen] if chosen else []) + [tag for _, _, tag in sorted(ranked)] + list(LABEL_LANGUAGES)
+    return list(dict.fromkeys(order))
+
+
+def sparql_language(languages: Sequence[str]) -> str:
+    """The first preferred language safe to put in a query (Accept-Language is the client's text)."""
+    return next((lang for lang in languages if re.fullmatch(r"[a-z]{2,3}", lang)), "en")
+
+
+def local_name(iri: str) -> str:
+    """What a page shows for an IRI without a label: its last ``#`` or ``/`` segment.
+
+    >>> local_name("https://w3id.org/migkg/def#heldIn"), local_name("https://w3id.org/migkg/id/place/cuenca/")
+    ('heldIn', 'cuenca')
+    """
+    trimmed = iri.rstrip("/#")
+    return trimmed.rsplit("#", 1)[-1] if "#" in trimmed else trimmed.rsplit("/", 1)[-1]
+
+
+def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> tuple[str, str]:
+    """The (text, language) of the best label for ``languages``; any label if none matches."""
+    for lang in languages:
+        for text, label_lang in labels:
+            if label_lang == lang:
+                return text, lang
+    return labels[0] if labels else ("", "")
+
+
+async def best_labels(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """IRI → (label, language) chosen for ``languages``, for every IRI in ``iris`` that has a label."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in await queries.rows(labels_query(wanted)):
+        if row["kind"]["value"] == "label":
+            found.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
+    return {iri: pick_label(labels, languages) for iri, labels in found.items()}
+
+
+async def names(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, str]:
+    """IRI → its best label for ``languages`` (the IRI's last segment when it has none)."""
+    wanted = set(iris)
+    found = await best_labels(queries, wanted, languages)
+    return {i: found[i][0] if i in found and found[i][0] else local_name(i) for i in wanted}

@@ -1,0 +1,107 @@
+"""Content negotiation over ``server.media``: which representation a request asks for, and the responses that carry
+the store's answers as they are.
+
+Documents (``/doc/…``, ``/def``) negotiate HTML, Turtle, N-Triples, JSON-LD and RDF/XML, or take a
+``.html``/``.ttl``/``.nt``/``.jsonld``/``.rdf`` suffix, advertising every variant with ``Link: rel="alternate"``;
+their JSON-LD is compacted against the published ``@context``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from fastapi import Request
+from fastapi.responses import Response
+
+from server import media, prefixes
+from server.store.base import NotAcceptable, QueryOutcome
+
+SUFFIXES: dict[str, media.ResultFormat | None] = {"html": None, **{f.suffix: f for f in media.DOCUMENT_FORMATS}}
+CONTEXT: dict[str, Any] = {"@context": dict(prefixes.PREFIXES)}
+
+
+def accept_header(request: Request) -> str | None:
+    """Every Accept header of the request as one value (a client may send several)."""
+    values = request.headers.getlist("accept")
+    return ", ".join(values) if values else None
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether a request for the Service Description comes from a person: ``Accept`` ranks HTML above every
+    description format. HTML is offered last, so ``*/*``, ``text/*`` and no ``Accept`` keep the description
+    (Turtle); only a client naming ``text/html`` first (a browser) is sent to the query editor."""
+    offered = [*media.offered(media.DESCRIPTION_FORMATS), media.HTML]
+    return media.negotiate(accept, offered) == media.HTML
+
+
+def choose_description(accept: str | None) -> str:
+    """The media type of a description (Service Description, VoID) that ``accept`` asks for; 406 when none fits."""
+    offered = media.offered(media.DESCRIPTION_FORMATS)
+    chosen = media.negotiate(accept, offered)
+    if chosen is None:
+        raise NotAcceptable(offered)
+    return chosen
+
+
+def split_suffix(path: str) -> tuple[str, str | None]:
+    """``event/x.ttl`` → (``event/x``, ``ttl``); a path without a known suffix is negotiated.
+
+    >>> split_suffix("event/fibemyd-2008.ttl")
+    ('event/fibemyd-2008', 'ttl')
+    >>> split_suffix("event/fibemyd-2008.pdf")
+    ('event/fibemyd-2008.pdf', None)
+    """
+    head, dot, ext = path.rpartition(".")
+    if dot and ext in SUFFIXES and "/" not in ext:
+        return head, ext
+    return path, None
+
+
+def choose(accept: str | None, suffix: str | None) -> media.ResultFormat | None:
+    """The format asked for: by suffix, else by Accept (HTML first for browsers); None means HTML."""
+    if suffix is not None:
+        return SUFFIXES[suffix]
+    offered = [media.HTML, *media.offered(media.DOCUMENT_FORMATS)]
+    chosen = media.negotiate(accept, offered)
+    if chosen is None:
+        raise NotAcceptable(offered)
+    return None if chosen == media.HTML else media.format_for(chosen, media.DOCUMENT_FORMATS)
+
+
+def alternates(doc_url: str) -> str:
+    links = [f'<{doc_url}.html>; rel="alternate"; type="{media.HTML}"']
+    links += [f'<{doc_url}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in media.DOCUMENT_FORMATS]
+    return ", ".join(links)
+
+
+def serialize_document(ntriples: bytes, fmt: media.ResultFormat, context_url: str) -> bytes:
+    """The entity's triples in ``fmt``; JSON-LD compacted against our published context (by URL)."""
+    if fmt is media.JSON_LD:
+        graph = rdflib.Graph().parse(data=ntriples, format="nt")
+        compacted = json.loads(graph.serialize(format="json-ld", context=CONTEXT["@context"], auto_compact=True))
+        compacted["@context"] = context_url
+        return json.dumps(compacted, ensure_ascii=False, indent=2).encode("utf-8")
+    assert fmt.rdf_format is not None
+    triples = sorted(
+        ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), key=lambda t: (str(t.subject), str(t.predicate))
+    )
+    used = {
+        str(term)[1:] for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)
+    }
+    chosen = {name: iri for name, iri in prefixes.PREFIXES.items() if any(u.startswith(iri) for u in used)}
+    body = ox.serialize(triples, format=fmt.rdf_format, prefixes=chosen)
+    assert body is not None
+    return body
+
+
+def document_response(ntriples: bytes, fmt: media.ResultFormat, context_url: str, headers: dict[str, str]) -> Response:
+    body = serialize_document(ntriples, fmt, context_url)
+    return Response(body, headers={**headers, "Content-Type": media.content_type(fmt.media_type)})
+
+
+def result_response(outcome: QueryOutcome) -> Response:
+    """The store's serialized answer as it is, in the media type it negotiated."""
+    return Response(outcome.body, headers={"Content-Type": media.content_type(outcome.media_type), "Vary": "Accept"})

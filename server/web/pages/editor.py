@@ -1,0 +1,39 @@
+"""The query editor: ``/query``, ``/api/queries`` and ``/api/prefixes`` (``views.editor``).
+
+``/query`` is one HTML page with three parts: the vendored YASGUI editor over this server's ``/sparql`` (added
+by JavaScript), a plain form (``GET /query?query=…``) that works without JavaScript, and the catalogue of
+``queries/*.rq``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from server import prefixes
+from server.web import rendering
+from server.web.deps import QueriesDep, ServiceDep
+from server.web.views import catalogue, editor
+
+router = APIRouter()
+
+
+@router.get("/api/queries", summary="The query catalogue (queries/*.rq) as JSON")
+async def api_queries(service: ServiceDep) -> JSONResponse:
+    entries = catalogue.read(service.settings.queries_dir)
+    return JSONResponse({"queries": [entry.as_json() for entry in entries]})
+
+
+@router.get("/api/prefixes", summary="The prefixes queries may use (prefix → namespace IRI)")
+async def api_prefixes() -> JSONResponse:
+    return JSONResponse(dict(prefixes.PREFIXES))
+
+
+@router.get("/query", summary="Query editor (HTML): YASGUI, a form that works without JavaScript, the catalogue")
+async def query_page(request: Request, service: ServiceDep, queries: QueriesDep) -> HTMLResponse:
+    entries = catalogue.read(service.settings.queries_dir)
+    context, status = await editor.answer_form(queries, request.scope["query_string"])
+    return rendering.page(
+        "query.html", service, status_code=status, catalogue=entries, row_limit=editor.ROW_LIMIT, status=status,
+        **context,
+    )  # fmt: skip
