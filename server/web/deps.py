@@ -18,6 +18,9 @@ from fastapi import Depends, Request
 
 from server import media
 from server.federation import federate
+from server.partners.messages import WriterUnavailable
+from server.partners.process import WriterClient
+from server.partners.registry import Registry
 from server.release import Release
 from server.settings import Settings
 from server.store.base import Dataset, QueryOutcome, Store, StoreUnavailable
@@ -34,13 +37,28 @@ T = TypeVar("T")
 
 @dataclass
 class Service:
-    """The settings, the release being served and its store (None until the lifespan has started one)."""
+    """The settings, the release being served and its store (None until the lifespan has started one), the partner
+    registry and the partner writer (None when there is no release to gate writes against)."""
 
     settings: Settings
     release: Release | None
     store: Store | None = None
     void_statistics: dict[str, list] | None = None
+    writer: WriterClient | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
+    _registry: Registry | None = field(default=None, repr=False)
+
+    @property
+    def registry(self) -> Registry:
+        """The partners and their token hashes (re-read when the file changes: a revoke applies at once)."""
+        if self._registry is None:
+            self._registry = Registry(self.settings.partners_file)
+        return self._registry
+
+    def require_writer(self) -> WriterClient:
+        if self.writer is None:
+            raise WriterUnavailable("This server takes no partner writes: it serves no release to check them against.")
+        return self.writer
 
     @property
     def release_id(self) -> str:
