@@ -90,6 +90,7 @@ def graph(name: str, agency: str = "acme") -> str:
 
 def start(directory: Path, release: Path, state: Path, **settings: str) -> loopback.Server:
     """The server over ``release`` with its state (partners, partner graphs) in ``state``; access log on."""
+    directory.mkdir(parents=True, exist_ok=True)
     return loopback.start_server(
         directory, release, log_level="info", state_dir=str(state), query_workers="2", **settings
     )
