@@ -102,10 +102,7 @@ def updater(request: Request, service: Service) -> Caller:
     """The partner sending a SPARQL Update: as ``partner``, except that an update without any Authorization header
     is refused as it always was, 403: the endpoint is read-only to anonymous clients."""
     if "authorization" not in request.headers:
-        raise UpdateForbidden(
-            "This endpoint is read-only to anonymous clients: SPARQL Update is accepted only from a partner "
-            "agency, with its token in the header 'Authorization: Bearer <token>', and changes only its own graphs."
-        )
+        raise UpdateForbidden()
     return partner(request, service)
 
 

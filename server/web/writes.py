@@ -96,8 +96,8 @@ async def update(request: Request, service: Service, caller: Caller, operation: 
     it would have made non-conforming, 403 naming the rule of a graph it may not change (nothing changed)."""
     text = update_text(operation)
     writer = service.require_writer()
-    request_ = messages.UpdateRequest(caller.partner, caller.token_id, text, service.base_iri)
-    outcome = await in_writer(lambda: writer.update(request_))
+    order = messages.UpdateRequest(caller.partner, caller.token_id, text, service.base_iri)
+    outcome = await in_writer(lambda: writer.update(order))
     if outcome.rejected:
         return rejected(request, outcome.rejected)
     return Response(status_code=204)
