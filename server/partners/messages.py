@@ -38,26 +38,23 @@ class GraphNotFound(LookupError):
         return f"There is no graph <{self.graph}>."
 
 
-class UpdateRefused(ValueError):
+class _Refusal(Exception):
+    """An error whose message is all there is to say, for the client (``str()``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UpdateRefused(_Refusal, ValueError):
     """A SPARQL Update that cannot be evaluated (it does not parse, or fails): HTTP 400 with the message."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
-
-
-class WriterUnavailable(RuntimeError):
+class WriterUnavailable(_Refusal, RuntimeError):
     """The writer process cannot take a write now (starting, failed to start, busy, stopped): HTTP 503."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class WriteTimeout(RuntimeError):
@@ -74,15 +71,8 @@ class WriteTimeout(RuntimeError):
         )
 
 
-class WriteFailed(RuntimeError):
+class WriteFailed(_Refusal, RuntimeError):
     """The writer process failed on a write for a reason that is not the client's (HTTP 500; logged there)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,17 @@ class WriterClient:
             if not self._closed:
                 self._connection()
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Start the writer process if needed and wait until it has loaded (True), at most ``timeout`` seconds."""
+        with self._lock:
+            if self._closed:
+                return False
+            try:
+                self._await_ready(self._connection(), time.monotonic() + timeout)
+            except WriterUnavailable:
+                return False
+            return True
+
     def pid(self) -> int | None:
         """The writer process's id while it runs (None before the first write or after it died)."""
         process = self._process

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
 from server import prefixes
 from server.partners.storage import PartnerStorage
@@ -74,14 +75,28 @@ class PartnerServer:
         return {"Authorization": f"Bearer {self.tokens[agency]}"}
 
     def put(self, graph: str, body: str | bytes, content_type: str = "text/turtle", **headers: str) -> httpx.Response:
+        return self.send("PUT", graph, body, content_type, **headers)
+
+    def send(
+        self, method: str, graph: str, body: str | bytes, content_type: str = "text/turtle", **headers: str
+    ) -> httpx.Response:
+        """A Graph Store write by the partner acme (its token; ``headers`` added)."""
         data = body.encode() if isinstance(body, str) else body
         sent = {**self.auth(), "Content-Type": content_type, **headers}
-        return httpx.put(self.graph_store, params={"graph": graph}, content=data, headers=sent, timeout=180)
+        return httpx.request(method, self.graph_store, params={"graph": graph}, content=data, headers=sent, timeout=180)
+
+    def stored(self, name: str) -> set[ox.Triple]:
+        """What durable storage holds of the partner acme's graph ``name``."""
+        return {q.triple for q in self.storage.graph_quads(graph(name))}
 
     def ask(self, query: str) -> bool:
         response = httpx.post(self.server.sparql, data={"query": query}, timeout=30)
         assert response.status_code == 200, response.text
         return bool(response.json()["boolean"])
+
+
+def parsed(ttl: str) -> set[ox.Triple]:
+    return {q.triple for q in ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)}
 
 
 def graph(name: str, agency: str = "acme") -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from partner_server import BAD, EXAMPLE, P25Q, PROGRAMME, PartnerServer, graph, programme
+from partner_server import BAD, EXAMPLE, P25Q, PROGRAMME, PartnerServer, graph, parsed, programme
 
 from server import prefixes
 from server.release import Release
@@ -34,17 +34,9 @@ def triples(response: httpx.Response, fmt: ox.RdfFormat) -> list[ox.Quad]:
     return list(ox.parse(response.content, format=fmt))
 
 
-def stored(server: PartnerServer, name: str) -> set[ox.Triple]:
-    return {q.triple for q in server.storage.graph_quads(graph(name))}
-
-
-def parsed(ttl: str) -> set[ox.Triple]:
-    return {q.triple for q in ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)}
-
-
 # --- reading: everyone ---------------------------------------------------------------------------------------------
 
-READ_FORMATS = [
+FORMATS = [
     ("text/turtle", ox.RdfFormat.TURTLE),
     ("application/n-triples", ox.RdfFormat.N_TRIPLES),
     ("application/n-quads", ox.RdfFormat.N_QUADS),
@@ -54,7 +46,7 @@ READ_FORMATS = [
 ]
 
 
-@pytest.mark.parametrize(("media_type", "fmt"), READ_FORMATS, ids=[m for m, _ in READ_FORMATS])
+@pytest.mark.parametrize(("media_type", "fmt"), FORMATS, ids=[m for m, _ in FORMATS])
 def test_read_named_graph_in_each_format(
     partner_server: PartnerServer, release: Release, media_type: str, fmt: ox.RdfFormat
 ) -> None:
@@ -109,7 +101,7 @@ def test_put_example_upload_creates_graph_with_location(partner_server: PartnerS
     response = partner_server.put(target, EXAMPLE)
     assert response.status_code == 201, response.text
     assert response.headers["location"].endswith("/graph-store?graph=" + target.replace(":", "%3A").replace("/", "%2F"))
-    assert stored(partner_server, "programmes") == parsed(EXAMPLE)
+    assert partner_server.stored("programmes") == parsed(EXAMPLE)
     assert response.headers["etag"] == f'"{partner_server.storage.graphs()[target].version}"'
     report = httpx.get(response.headers["link"].split(";")[0].strip("<>"), headers={"Accept": TURTLE})
     assert report.status_code == 200 and "sh:conforms true" in report.text.replace("\t", " ")
@@ -130,28 +122,16 @@ def test_put_existing_graph_replaces_it_with_204(partner_server: PartnerServer) 
     assert partner_server.put(target, programme(1)).status_code == 201
     response = partner_server.put(target, programme(2))
     assert response.status_code == 204, response.text
-    assert stored(partner_server, "replaced") == parsed(programme(2))
+    assert partner_server.stored("replaced") == parsed(programme(2))
 
 
 def test_post_merges_into_graph_and_creates_a_new_one(partner_server: PartnerServer) -> None:
     target = graph("merged")
-    created = httpx.post(
-        partner_server.graph_store,
-        params={"graph": target},
-        content=programme(1).encode(),
-        headers={**partner_server.auth(), "Content-Type": TURTLE},
-        timeout=180,
-    )
+    created = partner_server.send("POST", target, programme(1))
     assert created.status_code == 201 and "location" in created.headers
-    merged = httpx.post(
-        partner_server.graph_store,
-        params={"graph": target},
-        content=programme(2).encode(),
-        headers={**partner_server.auth(), "Content-Type": TURTLE},
-        timeout=180,
-    )
+    merged = partner_server.send("POST", target, programme(2))
     assert merged.status_code == 204, merged.text
-    assert stored(partner_server, "merged") == parsed(programme(1)) | parsed(programme(2))
+    assert partner_server.stored("merged") == parsed(programme(1)) | parsed(programme(2))
 
 
 def test_delete_graph_is_204_then_404(partner_server: PartnerServer) -> None:
@@ -173,18 +153,8 @@ def upload_in(fmt: ox.RdfFormat, target: str) -> bytes:
     return ox.serialize(quads, format=fmt) or b""
 
 
-UPLOADS = [
-    ("text/turtle", ox.RdfFormat.TURTLE),
-    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    ("application/n-quads", ox.RdfFormat.N_QUADS),
-    ("application/trig", ox.RdfFormat.TRIG),
-    ("application/ld+json", ox.RdfFormat.JSON_LD),
-    ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-]
-
-
 @pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzip"])
-@pytest.mark.parametrize(("media_type", "fmt"), UPLOADS, ids=[m.split("/")[1] for m, _ in UPLOADS])
+@pytest.mark.parametrize(("media_type", "fmt"), FORMATS, ids=[m.split("/")[1] for m, _ in FORMATS])
 def test_put_accepts_each_upload_format(
     partner_server: PartnerServer, media_type: str, fmt: ox.RdfFormat, gzipped: bool
 ) -> None:
@@ -194,7 +164,7 @@ def test_put_accepts_each_upload_format(
     extra = {"Content-Encoding": "gzip"} if gzipped else {}
     response = partner_server.put(target, gzip.compress(body) if gzipped else body, media_type, **extra)
     assert response.status_code == 201, response.text
-    assert stored(partner_server, name) == parsed(programme(7))
+    assert partner_server.stored(name) == parsed(programme(7))
 
 
 @pytest.mark.parametrize(
@@ -250,7 +220,7 @@ def test_put_over_the_size_cap_is_413(partner_server: PartnerServer) -> None:
 def test_put_not_conforming_is_422_with_report_and_changes_nothing(partner_server: PartnerServer) -> None:
     target = graph("rejected")
     assert partner_server.put(target, programme(1)).status_code == 201
-    before = (partner_server.storage.generation(), stored(partner_server, "rejected"))
+    before = (partner_server.storage.generation(), partner_server.stored("rejected"))
     response = partner_server.put(target, BAD)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(TURTLE)
@@ -258,7 +228,7 @@ def test_put_not_conforming_is_422_with_report_and_changes_nothing(partner_serve
     assert any(
         q.predicate.value == prefixes.SH + "resultSeverity" and q.object.value.endswith("Violation") for q in report
     )
-    assert (partner_server.storage.generation(), stored(partner_server, "rejected")) == before
+    assert (partner_server.storage.generation(), partner_server.stored("rejected")) == before
     kept = response.headers["location"]
     assert "/graph-store/reports/" in kept and kept in response.headers["link"]
     as_turtle = httpx.get(kept, headers={"Accept": TURTLE})
@@ -293,7 +263,7 @@ def test_conditional_writes_need_the_version_they_name(partner_server: PartnerSe
         headers={**partner_server.auth(), "If-Match": created.headers["etag"]},
     )
     assert stale.status_code == 412
-    assert stored(partner_server, "conditional") == parsed(programme(2))
+    assert partner_server.stored("conditional") == parsed(programme(2))
 
 
 def test_publish_with_curl(partner_server: PartnerServer, tmp_path: Path) -> None:
@@ -306,7 +276,7 @@ def test_publish_with_curl(partner_server: PartnerServer, tmp_path: Path) -> Non
     put = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", auth,
            "-H", "Content-Type: text/turtle", "--data-binary", f"@{upload}", url]  # fmt: skip
     assert subprocess.run(put, capture_output=True, text=True, check=True, timeout=180).stdout == "201"
-    assert stored(partner_server, "curl") == parsed(programme(5))
+    assert partner_server.stored("curl") == parsed(programme(5))
     delete = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", "-H", auth, url]
     assert subprocess.run(delete, capture_output=True, text=True, check=True, timeout=60).stdout == "204"
     assert target not in partner_server.storage.graphs()

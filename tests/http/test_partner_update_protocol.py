@@ -9,7 +9,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from partner_server import P25Q, PROGRAMME, PartnerServer, graph, programme
+from partner_server import P25Q, PROGRAMME, PartnerServer, graph, parsed, programme
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 from SPARQLWrapper import POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
 
@@ -23,14 +23,6 @@ UPDATE = "application/sparql-update"
 
 def update(server: PartnerServer, text: str, **params: str) -> httpx.Response:
     return httpx.post(server.server.sparql, data={"update": text, **params}, headers=server.auth(), timeout=180)
-
-
-def stored(server: PartnerServer, name: str) -> set[ox.Triple]:
-    return {q.triple for q in server.storage.graph_quads(graph(name))}
-
-
-def parsed(ttl: str) -> set[ox.Triple]:
-    return {q.triple for q in ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)}
 
 
 def seeded(server: PartnerServer, name: str, n: int = 1) -> str:
@@ -53,7 +45,7 @@ def test_update_form_post_adds_to_own_graph_keeping_datatypes_as_written(partner
     added = ox.Triple(
         ox.NamedNode("https://example.org/agency/programme/1"), ox.NamedNode(prefixes.MIG + "beneficiaryCount"), count
     )
-    assert stored(partner_server, "update-form") == parsed(programme(1)) | {added}
+    assert partner_server.stored("update-form") == parsed(programme(1)) | {added}
     assert partner_server.storage.generation() == generation + 1
 
 
@@ -70,7 +62,7 @@ def test_update_direct_post_replaces_a_value(partner_server: PartnerServer) -> N
     )
     assert response.status_code == 204, response.text
     labels = {
-        t.object.value for t in stored(partner_server, "update-direct") if t.predicate.value == prefixes.RDFS + "label"
+        t.object.value for t in partner_server.stored("update-direct") if t.predicate.value == prefixes.RDFS + "label"
     }
     assert labels == {"Programa renombrado"}
 
@@ -83,7 +75,7 @@ def test_update_changing_two_own_graphs_commits_both_at_once(partner_server: Par
         GRAPH <{second}> {{ <https://example.org/agency/programme/2> rdfs:comment "dos" }} }}"""
     assert update(partner_server, text).status_code == 204
     assert partner_server.storage.generation() == generation + 1  # one commit
-    assert len(stored(partner_server, "update-one")) == len(stored(partner_server, "update-two")) == 4
+    assert len(partner_server.stored("update-one")) == len(partner_server.stored("update-two")) == 4
 
 
 def test_update_with_using_graph_uri_reads_only_that_graph(partner_server: PartnerServer) -> None:
@@ -93,7 +85,7 @@ def test_update_with_using_graph_uri_reads_only_that_graph(partner_server: Partn
         WHERE {{ ?p a mig:Programme ; rdfs:label ?l ; mig:givesEffectTo ?i }}"""
     response = update(partner_server, text, **{"using-graph-uri": source})
     assert response.status_code == 204, response.text
-    assert stored(partner_server, "using-copy") == parsed(programme(4))
+    assert partner_server.stored("using-copy") == parsed(programme(4))
 
 
 def test_update_with_its_own_with_and_using_parameters_is_400(partner_server: PartnerServer) -> None:
@@ -105,13 +97,13 @@ def test_update_with_its_own_with_and_using_parameters_is_400(partner_server: Pa
 
 def test_update_not_conforming_is_422_and_changes_nothing(partner_server: PartnerServer) -> None:
     target = seeded(partner_server, "update-rejected")
-    before = (partner_server.storage.generation(), stored(partner_server, "update-rejected"))
+    before = (partner_server.storage.generation(), partner_server.stored("update-rejected"))
     text = f'{PREFIXES} INSERT DATA {{ GRAPH <{target}> {{ <{PROGRAMME}> mig:givesEffectTo "25.q" }} }}'
     response = update(partner_server, text)
     assert response.status_code == 422, response.text
     assert "/graph-store/reports/" in response.headers["location"]
     assert "givesEffectTo" in httpx.get(response.headers["location"]).text
-    assert (partner_server.storage.generation(), stored(partner_server, "update-rejected")) == before
+    assert (partner_server.storage.generation(), partner_server.stored("update-rejected")) == before
 
 
 @pytest.mark.parametrize(
@@ -162,7 +154,7 @@ def test_publish_with_sparqlwrapper(partner_server: PartnerServer, method: str) 
     client.setQuery(f"{PREFIXES} INSERT DATA {{ GRAPH <{target}> {{ {programme(6)} }} }}")
     client.setTimeout(180)
     assert client.query().response.status == 204
-    assert stored(partner_server, f"sparqlwrapper-{method.lower()}") == parsed(programme(6))
+    assert partner_server.stored(f"sparqlwrapper-{method.lower()}") == parsed(programme(6))
 
 
 def test_publish_with_rdflib_sparql_update_store(partner_server: PartnerServer) -> None:
@@ -174,7 +166,7 @@ def test_publish_with_rdflib_sparql_update_store(partner_server: PartnerServer) 
         timeout=180,
     )
     store.update(f"INSERT DATA {{ GRAPH <{target}> {{ {programme(8)} }} }}")
-    assert stored(partner_server, "rdflib") == parsed(programme(8))
+    assert partner_server.stored("rdflib") == parsed(programme(8))
     named = rdflib.Graph(store, identifier=rdflib.URIRef(target))
     named.add(
         (
@@ -183,4 +175,4 @@ def test_publish_with_rdflib_sparql_update_store(partner_server: PartnerServer) 
             rdflib.Literal("added with rdflib", lang="en"),
         )
     )
-    assert len(stored(partner_server, "rdflib")) == len(parsed(programme(8))) + 1
+    assert len(partner_server.stored("rdflib")) == len(parsed(programme(8))) + 1

@@ -28,6 +28,7 @@ ACME = Partner(agency="acme", name="ACME", origins=(), created="2026-01-01T00:00
 GRAPH = ACME.graphs + "programmes"
 # A programme of the partner's own, referring to nothing of ours (the fixture release is small).
 OWN = f'<https://example.org/p/1> a <{prefixes.MIG}Programme> ; <{prefixes.RDFS}label> "Programa"@es .'
+UNTYPED = f'<https://example.org/p/2> <{prefixes.RDFS}label> "Sin clase"@es .'.encode()
 # Five unconstrained patterns over the fixture and its union: billions of solutions, far past any deadline.
 ENDLESS = (
     f"INSERT {{ GRAPH <{GRAPH}> {{ ?a <https://example.org/p> ?b }} }} "
@@ -63,15 +64,17 @@ def test_refusal_crosses_the_pipe_with_its_rule(writer: WriterClient) -> None:
 
 
 def test_write_past_the_deadline_kills_and_replaces_the_writer(tmp_path: Path) -> None:
-    client = WriterClient(settings(tmp_path, 5), FIXTURE)
+    client = WriterClient(settings(tmp_path, 10), FIXTURE)
     try:
-        assert write(client)  # started, loaded and answering well within the deadline
+        assert client.wait_ready(120)
         first = client.pid()
         with pytest.raises(WriteTimeout):
             client.update(UpdateRequest(ACME, "token-id", ENDLESS, prefixes.BASE))
         assert first is not None and client.pid() != first
         assert not _alive(first)
-        assert write(client, OWN.replace("/p/1", "/p/2"))  # the replacement serves the next write
+        assert client.wait_ready(120)  # the replacement, loaded in the background, serves the next write
+        rejected = client.write(WriteRequest(ACME, "token-id", GRAPH, parse_upload(UNTYPED, "text/turtle", GRAPH)))
+        assert not rejected.accepted  # checked (no reasoner needed: a thing without a class of ours)
     finally:
         client.close()
 
