@@ -60,11 +60,14 @@ class Table:
 
 
 def _short(term: object) -> str:
+    """A cell of a table: IRIs written short by the one compaction (``prefixes.compact``), other terms as values.
+
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> _short(NamedNode(prefixes.GRAPH_REFERENCE + "pycountry")), _short(Literal("62"))
+    ('graph:reference/pycountry', '62')
+    """
     value = getattr(term, "value", str(term))
-    for name, iri in prefixes.PREFIXES.items():
-        if value.startswith(iri) and len(value) > len(iri):
-            return f"{name}:{value[len(iri) :]}"
-    return value
+    return prefixes.compact(value, local=prefixes.PATH_LOCAL) if "://" in value else value
 
 
 def _table(store: Store, title: str, query: str) -> Table:

@@ -13,25 +13,13 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
+from partner_data import HEADER, PARTNER, PARTNER_GRAPH, PARTNER_NQUADS, POPULATIONS, reference_rows
 
 from server import media, prefixes
 from tools import loopback
-from tools.stores import ExternalStore, Row, rows, select
+from tools.stores import ExternalStore, select
 
 pytestmark = [pytest.mark.http, pytest.mark.stores, pytest.mark.xdist_group("stores")]  # stores start once
-
-HEADER = prefixes.sparql_header(("mig", "rdfs", "xsd", "oa", "place", "country"))
-PARTNER = "https://partner.example/"
-PARTNER_GRAPH = PARTNER + "graph/places"
-PARTNER_NOTES = PARTNER + "graph/notes"
-POPULATIONS = {"cuenca": 329928, "lima": 9943800}  # Lima is in a partner's data, not in ours
-PARTNER_NQUADS = "".join(
-    f'<{prefixes.ID}place/{place}> <{PARTNER}population> "{people}"^^<{prefixes.XSD}integer> <{PARTNER_GRAPH}> .\n'
-    for place, people in POPULATIONS.items()
-) + (
-    f'<{prefixes.ID}country/ecu> <{PARTNER}office> "Oficina de \\"Quito\\" — Cancillería"@es <{PARTNER_NOTES}> .\n'
-    f'<{prefixes.ID}country/ecu> <{PARTNER}since> "2009-01-01"^^<{prefixes.XSD}date> <{PARTNER_NOTES}> .\n'
-)
 
 # Graph patterns asked through SERVICE and directly: language tags and non-ASCII text; every quad (typed
 # literals, a literal with quotes, a blank node); a property path with a FILTER on dates; OPTIONAL. No typed
@@ -43,25 +31,6 @@ PATTERNS = {
     "path-filter": "?event mig:heldIn/mig:inCountry ?country ; mig:startDate ?start FILTER(YEAR(?start) < 2010)",
     "optional": "?excerpt a mig:Excerpt OPTIONAL { ?excerpt oa:hasSelector/oa:exact ?quote }",
 }
-
-
-@pytest.fixture(scope="session", params=["virtuoso", "oxigraph_server"])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ExternalStore:
-    """Each store with the partner's quads loaded once."""
-    running: ExternalStore = request.getfixturevalue(request.param)
-    path = tmp_path_factory.mktemp("partner") / "partner.nq"
-    path.write_text(PARTNER_NQUADS, encoding="utf-8")
-    running.load_nquads(path)
-    return running
-
-
-def reference_rows(nquads: str, query: str) -> list[Row]:
-    """The rows pyoxigraph gives for ``query`` over ``nquads`` in memory."""
-    reference = ox.Store()
-    reference.load(nquads.encode(), ox.RdfFormat.N_QUADS)
-    solutions = reference.query(query)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return rows(solutions.serialize(format=ox.QueryResultsFormat.JSON))
 
 
 @pytest.mark.parametrize("pattern", PATTERNS.values(), ids=PATTERNS.keys())

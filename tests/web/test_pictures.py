@@ -21,6 +21,7 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.build
 
 SEGIB = prefixes.ID + "organisation/segib"
+UN_DESA = prefixes.ID + "organisation/un-desa"
 HEAD = prefixes.sparql_header(("mig", "xsd"))
 PRECISION = {prefixes.XSD + "gYear": "year", prefixes.XSD + "gYearMonth": "month", prefixes.XSD + "date": "day"}
 
@@ -96,22 +97,23 @@ def test_timeline_table_renders_every_event_without_javascript(client: TestClien
 # Network
 
 
-def test_network_around_segib_has_its_parent_and_co_organisers(client: TestClient) -> None:
+def test_network_around_un_desa_has_its_parent_and_co_organisers(client: TestClient) -> None:
+    """UN DESA has a parent (the UN Secretariat) and a co-organiser (Foundation Rosselli, of the 2006 Turin symposium)."""
     direct = (
-        f"SELECT ?p WHERE {{ <{SEGIB}> mig:subOrganisationOf ?p FILTER NOT EXISTS {{ "
-        f"<{SEGIB}> mig:subOrganisationOf ?m . ?m mig:subOrganisationOf ?p }} }}"
+        f"SELECT ?p WHERE {{ <{UN_DESA}> mig:subOrganisationOf ?p FILTER NOT EXISTS {{ "
+        f"<{UN_DESA}> mig:subOrganisationOf ?m . ?m mig:subOrganisationOf ?p }} }}"
     )
     parents = values(client, direct, "p")
-    co = values(client, f"SELECT ?o WHERE {{ ?e mig:organisedBy <{SEGIB}> , ?o FILTER(?o != <{SEGIB}>) }}", "o")
+    co = values(client, f"SELECT ?o WHERE {{ ?e mig:organisedBy <{UN_DESA}> , ?o FILTER(?o != <{UN_DESA}>) }}", "o")
     assert parents and co
-    body = client.get("/api/network", params={"focus": SEGIB}).json()
+    body = client.get("/api/network", params={"focus": UN_DESA}).json()
     edges = {(e["source"], e["relation"], e["target"]) for e in body["edges"]}
     for parent in parents:
-        assert (SEGIB, prefixes.MIG + "subOrganisationOf", parent) in edges
+        assert (UN_DESA, prefixes.MIG + "subOrganisationOf", parent) in edges
     pairs = {frozenset((s, t)) for s, r, t in edges if r == "co-organiser"}
-    assert all(frozenset((SEGIB, o)) in pairs for o in co)
+    assert all(frozenset((UN_DESA, o)) in pairs for o in co)
     nodes = {n["iri"]: n for n in body["nodes"]}
-    assert nodes[SEGIB]["focus"] and all(n["label"] and n["page"] for n in nodes.values())
+    assert nodes[UN_DESA]["focus"] and all(n["label"] and n["page"] for n in nodes.values())
     assert all(e["source"] in nodes and e["target"] in nodes and e["label"] for e in body["edges"])
 
 

@@ -92,10 +92,10 @@ FACETS: tuple[Facet, ...] = (
             ),
             ("is an item of a document adopted by such a body", "?e mig:itemOf/mig:adoptedBy/mig:jurisdiction ?v"),
             (
-                "was adopted at an event (or a session of one) held in the country or a place in it, or is an item "
-                "of a document that was (commitments, declarations, conclusions, recommendations)",
+                "was adopted at an event (or a session or ceremony of one) held in the country or a place in it, or "
+                "is an item of a document that was (commitments, declarations, conclusions, recommendations)",
                 "?e mig:adoptedAt|(mig:itemOf/mig:adoptedAt) ?_event . "
-                "?_event mig:sessionOf?/mig:heldIn ?_at . ?_at mig:locatedIn? ?v",
+                "?_event (mig:sessionOf|mig:partOf)?/mig:heldIn ?_at . ?_at mig:locatedIn? ?v",
             ),
             ("is an organisation of which such a body is a member", "?_member mig:memberOf ?e ; mig:jurisdiction ?v"),
         ),
