@@ -34,6 +34,7 @@ from server.web import writes
 from server.web.auth import Caller, refuse_token_params
 from server.web.deps import Queries, Service
 from server.web.errors import BadRequest
+from server.web.middleware import GRAPH_STORE
 from server.web.sparql_request import Params, parse_params, read_body
 
 GRAPH_FORMATS: Final = media.formats_for("graph")  # Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML
@@ -80,7 +81,7 @@ def request_target(request: Request) -> Target:
 
 
 def graph_url(request: Request, graph: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/graph-store?graph={quote(graph, safe='')}"
+    return f"{str(request.base_url).rstrip('/')}{GRAPH_STORE}?graph={quote(graph, safe='')}"
 
 
 def etag(version: str) -> str:

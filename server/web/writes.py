@@ -25,9 +25,10 @@ from server.store.base import NotAcceptable, UpdateForbidden
 from server.web.auth import Caller
 from server.web.deps import Service
 from server.web.errors import BadRequest
+from server.web.middleware import GRAPH_STORE
 from server.web.sparql_request import UpdateOperation
 
-REPORTS: Final = "/graph-store/reports/"
+REPORTS: Final = GRAPH_STORE + "/reports/"
 T = TypeVar("T")
 
 
