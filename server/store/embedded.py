@@ -165,7 +165,10 @@ class EmbeddedStore:
             raise UpdateForbidden()
         if sparql_text.uses_service(sparql):
             raise UnsupportedQuery(_NO_FEDERATION)
-        self._follow_partners()
+        try:
+            self._follow_partners()
+        except Exception as error:  # unreadable partner storage: this query fails, the store keeps serving
+            raise QueryFailed(f"The partner graphs could not be read: {type(error).__name__}: {error}") from None
         with self._access.reading():
             answer = self._answer(store, sparql, accept, base_iri, dataset)
         if isinstance(answer, StoreError):

@@ -13,6 +13,7 @@ from waiting import wait_until
 
 from server import prefixes
 from server.release import Release
+from server.store.base import QueryFailed
 from server.store.embedded import EmbeddedStore
 from server.store.pool import WorkerPool
 
@@ -124,3 +125,14 @@ def test_never_show_half_a_swap_to_concurrent_queries(partners_dir: Path) -> Non
     for reader in readers:
         reader.join()
     assert seen and set(seen) == {200}
+
+
+def test_fail_the_query_and_keep_serving_when_partner_graphs_cannot_be_read(partners_dir: Path) -> None:
+    store = EmbeddedStore(SNAPSHOT, partners_dir)
+    publish(partners_dir, PARTNER_FACTS)
+    for stored in (partners_dir / "objects").glob("*.nq"):
+        stored.write_text("<not N-Quads", encoding="utf-8")
+    with pytest.raises(QueryFailed, match="partner graphs could not be read"):
+        sees_programme(store)
+    publish(partners_dir, f"<{PROGRAMME}> <{prefixes.RDFS}label> 'Programa' .")  # a new object file, readable
+    assert count(store, f"<{PROGRAMME}> ?p ?o") == 1
