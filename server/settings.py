@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     service_max_bytes: int = Field(10_000_000, ge=1, description="Largest SERVICE answer read, in bytes.")
     service_max_rows: int = Field(10_000, ge=1, description="Most solutions one SERVICE call may return.")
     service_max_calls: int = Field(8, ge=1, description="Most SERVICE calls one query may make.")
+    write_timeout: float = Field(
+        120.0, gt=0, description="Seconds a partner write (gate and commit) may take before the writer is restarted."
+    )
+    max_upload_bytes: int = Field(
+        64 * 1024 * 1024, ge=1, description="Largest partner upload accepted, as sent and once decompressed."
+    )
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

@@ -79,10 +79,17 @@ def free_port() -> int:
 
 
 def start_server(
-    directory: Path, release: Path, ready: bool = True, *, port: int | None = None, **settings: str
+    directory: Path,
+    release: Path,
+    ready: bool = True,
+    *,
+    port: int | None = None,
+    log_level: str = "warning",
+    **settings: str,
 ) -> Server:
     """Start ``uvicorn --factory server.web.app:app_from_env`` over ``release`` on a loopback port (a free one
-    unless ``port`` is given: two servers that must know each other's URL pick their ports first).
+    unless ``port`` is given: two servers that must know each other's URL pick their ports first). ``log_level``
+    ``info`` adds uvicorn's access log to the server's log.
 
     ``directory`` must exist and be empty of ``build``; the state directory (partners, partner graphs) is
     ``directory/var`` unless ``state_dir`` is given. Returns once /healthz is 200 (``ready``), or once it
@@ -98,7 +105,7 @@ def start_server(
     log = directory / "uvicorn.log"
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "server.web.app:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level,
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

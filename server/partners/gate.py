@@ -1,11 +1,12 @@
 """The gate every partner write passes before it becomes visible: SHACL, graph-wide checks, consistency.
 
 What is checked is the partner's graph *as it would be after the write*, together with our ontology and the
-``rdf:type``s (from the served release) of the entities of ours it refers to, given by the caller's ``lookup``:
+``rdf:type``s of the things described elsewhere that it refers to (our entities in the served release, and the
+things of the partner's other graphs, when the caller's ``lookup`` covers them: ``writer.ServedLookup`` does):
 
 1. SHACL: every shape of ``shapes/*.ttl``, validated by pySHACL as the build does (``inference="none"``, the
-   ontology as ``ont_graph``). Our entities' types are in the data graph for ``sh:class``; the results about
-   our entities themselves (whose other facts are not there) are dropped. (pySHACL's ``focus_nodes`` option
+   ontology as ``ont_graph``). Those types are in the data graph for ``sh:class``; the results about the
+   things described elsewhere (whose other facts are not there) are dropped. (pySHACL's ``focus_nodes`` option
    cannot do this: it also filters the value nodes that ``sh:or``/``sh:node`` check, so a wrong value would
    pass.) A missing ``rdfs:label`` is a Warning for partner data, not a Violation: each ``sh:minCount`` on
    ``rdfs:label`` moves into a shape of its own, ``<shape>-present``, of severity Warning. Blank nodes are
@@ -107,8 +108,9 @@ class Gate:
             return [], []
         data = [*(_skolemise(t) for t in triples), *context]
         findings, report = validate.shacl_report(data, self.ontology_graph, self.shapes)
-        kept = [_unskolemise_finding(f) for f in findings if not _ours(f.focus)]
-        return kept, _without_results_on_ours([_unskolemise(t) for t in report])
+        elsewhere = {t.subject.value for t in context if isinstance(t.subject, ox.NamedNode)}
+        kept = [_unskolemise_finding(f) for f in findings if not _described_elsewhere(f.focus, elsewhere)]
+        return kept, _without_results_on_ours([_unskolemise(t) for t in report], elsewhere)
 
     def _checks(self, graph: str, triples: Sequence[ox.Triple], context: Sequence[ox.Triple]) -> list[validate.Finding]:
         """The partner checks over the partner graph, graph/ontology and our entities' types."""
@@ -198,6 +200,11 @@ def _ours(iri: str) -> bool:
     return iri.startswith(prefixes.BASE) and not iri.startswith(SKOLEM)
 
 
+def _described_elsewhere(iri: str, elsewhere: Collection[str]) -> bool:
+    """One of our entities, or a thing of the partner's other graphs: only its types are here, not its facts."""
+    return _ours(iri) or iri in elsewhere
+
+
 def _nodes(triples: Iterable[ox.Triple]) -> Iterator[object]:
     """Subjects and objects, literals aside."""
     for t in triples:
@@ -206,14 +213,16 @@ def _nodes(triples: Iterable[ox.Triple]) -> Iterator[object]:
             yield t.object
 
 
-def _without_results_on_ours(report: list[ox.Triple]) -> list[ox.Triple]:
-    """The report graph without the results whose focus node is one of our entities: everything reachable from
-    the report node through blank nodes, not entering those results."""
+def _without_results_on_ours(report: list[ox.Triple], elsewhere: Collection[str] = ()) -> list[ox.Triple]:
+    """The report graph without the results whose focus node is one of our entities or a thing described
+    ``elsewhere``: everything reachable from the report node through blank nodes, not entering those results."""
     focus, result = ox.NamedNode(prefixes.SH + "focusNode"), ox.NamedNode(prefixes.SH + "result")
     dropped = {
         t.subject
         for t in report
-        if t.predicate == focus and isinstance(t.object, ox.NamedNode) and _ours(t.object.value)
+        if t.predicate == focus
+        and isinstance(t.object, ox.NamedNode)
+        and _described_elsewhere(t.object.value, elsewhere)
     }
     by_subject: dict[object, list[ox.Triple]] = {}
     for t in report:
@@ -237,9 +246,25 @@ def _without_results_on_ours(report: list[ox.Triple]) -> list[ox.Triple]:
     return kept
 
 
+def _referenced(triples: Sequence[ox.Triple]) -> set[str]:
+    """The things whose types the gate needs from elsewhere: our entities, and the values (not rdf:type classes)
+    that this graph does not describe itself, such as things of the partner's other graphs."""
+    ours = {n.value for n in _nodes(triples) if isinstance(n, ox.NamedNode) and n.value.startswith(prefixes.ID)}
+    described = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    values = {
+        t.object.value
+        for t in triples
+        if isinstance(t.object, ox.NamedNode)
+        and t.predicate != _RDF_TYPE
+        and not t.object.value.startswith(prefixes.BASE)
+    }
+    return ours | (values - described)
+
+
 def _context(triples: Sequence[ox.Triple], lookup: Lookup) -> list[ox.Triple]:
-    """The rdf:types, in the served release, of the entities of ours the triples refer to."""
-    referenced = {n.value for n in _nodes(triples) if isinstance(n, ox.NamedNode) and n.value.startswith(prefixes.ID)}
+    """The rdf:types, in what is served (the release, and the partner graphs when the lookup covers them), of the
+    things described elsewhere that the triples refer to."""
+    referenced = _referenced(triples)
     found = lookup(referenced)
     return [
         ox.Triple(ox.NamedNode(iri), _RDF_TYPE, ox.NamedNode(t))

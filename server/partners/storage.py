@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +70,14 @@ class StoredGraph:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A graph's new content and its description (in graph/partner-provenance), for ``commit_all``."""
+
+    data: Sequence[ox.Triple]
+    description: Sequence[ox.Triple]
+
+
+@dataclass(frozen=True)
 class Commit:
     generation: int
     graph: str
@@ -107,6 +115,22 @@ def nquads(quads: Iterable[ox.Quad] | Iterable[ox.Triple]) -> bytes:
 
 def _in_graph(triples: Iterable[ox.Triple], graph: ox.NamedNode) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+
+def _body(graph: str, change: Change) -> bytes:
+    """What is stored of a graph: its quads and its description, in graph/partner-provenance, as sorted N-Quads."""
+    prov = ox.NamedNode(prefixes.GRAPH_PARTNER_PROVENANCE)
+    return nquads([*_in_graph(change.data, ox.NamedNode(graph)), *_in_graph(change.description, prov)])
+
+
+def _stored(body: bytes, change: Change | None) -> StoredGraph:
+    digest = hashlib.sha256(body).hexdigest()
+    return StoredGraph(file=f"{digest}.nq", triples=len(set(change.data)) if change else 0, version=digest[:16])
+
+
+def _commit(manifest: _Manifest, graph: str) -> Commit:
+    stored = manifest.graphs.get(graph)
+    return Commit(manifest.generation, graph, stored.version if stored else None, stored.triples if stored else 0)
 
 
 def _manifest_name(generation: int) -> str:
@@ -197,41 +221,46 @@ class PartnerStorage:
         ``expect`` is the version the caller based the write on (None: the graph did not exist); a different
         current version raises WriteConflict and changes nothing. Returns once the commit is on disk.
         """
-        g, prov = ox.NamedNode(graph), ox.NamedNode(prefixes.GRAPH_PARTNER_PROVENANCE)
-        body = nquads([*_in_graph(data, g), *_in_graph(description, prov)])
-        digest = hashlib.sha256(body).hexdigest()
-        stored = StoredGraph(file=f"{digest}.nq", triples=len(set(data)), version=digest[:16])
-        with files.exclusive(self._lock):
-            manifest = self._check(graph, expect)
-            target = self._objects / stored.file
-            if not target.exists():
-                files.write_atomic(target, body)
-            return self._publish(_Manifest(manifest.generation + 1, {**manifest.graphs, graph: stored}), graph)
+        return self.commit_all({graph: Change(data, description)}, expect={graph: expect})[0]
 
     def delete(self, graph: str, *, expect: str | None = ANY) -> Commit:
         """Remove ``graph`` and its description, durably."""
-        with files.exclusive(self._lock):
-            manifest = self._check(graph, expect)
-            remaining = {g: s for g, s in manifest.graphs.items() if g != graph}
-            return self._publish(_Manifest(manifest.generation + 1, remaining), graph)
+        return self.commit_all({graph: None}, expect={graph: expect})[0]
 
-    def _check(self, graph: str, expect: str | None) -> _Manifest:
-        manifest = self._manifest()
+    def commit_all(
+        self, changes: Mapping[str, Change | None], *, expect: Mapping[str, str | None] | None = None
+    ) -> list[Commit]:
+        """Replace each graph of ``changes`` by its new content (None: remove it), all in ONE commit: a reader
+        sees every change or none. ``expect`` gives, per graph, the version the caller based the change on (as
+        in ``commit``; a graph not in it may have any). Returns one Commit per graph, in the order given."""
+        bodies = {graph: _body(graph, change) for graph, change in changes.items() if change is not None}
+        written = {graph: _stored(body, changes[graph]) for graph, body in bodies.items()}
+        with files.exclusive(self._lock):
+            manifest = self._manifest()
+            for graph in changes:
+                self._check(manifest, graph, (expect or {}).get(graph, ANY))
+            for graph, stored in written.items():
+                target = self._objects / stored.file
+                if not target.exists():
+                    files.write_atomic(target, bodies[graph])
+            graphs = {g: s for g, s in manifest.graphs.items() if g not in changes} | written
+            return self._publish(_Manifest(manifest.generation + 1, graphs), list(changes))
+
+    @staticmethod
+    def _check(manifest: _Manifest, graph: str, expect: str | None) -> None:
         current = manifest.graphs.get(graph)
         found = current.version if current else None
         if expect != ANY and expect != found:
             raise WriteConflict(graph, expect, found)
-        return manifest
 
-    def _publish(self, manifest: _Manifest, graph: str) -> Commit:
+    def _publish(self, manifest: _Manifest, changed: list[str]) -> list[Commit]:
         """Write the manifest, then the commit point: ``current`` replaced by a symlink to it. Then collect."""
         name = _manifest_name(manifest.generation)
         files.write_atomic(self._manifests / name, manifest.to_bytes())
         files.replace_symlink(self._current, Path(MANIFESTS) / name)
         self._cache = {name: manifest}
         self._collect()
-        stored = manifest.graphs.get(graph)
-        return Commit(manifest.generation, graph, stored.version if stored else None, stored.triples if stored else 0)
+        return [_commit(manifest, graph) for graph in changed]
 
     def _collect(self) -> None:
         """Delete what neither the current manifest nor the ``KEEP`` before it use (and killed writers' leftovers)."""

@@ -87,14 +87,18 @@ class NotAcceptable(StoreError):
 
 
 class UpdateForbidden(StoreError):
-    """A SPARQL Update reached a read-only endpoint."""
+    """A SPARQL Update reached the endpoint as a query, or without a partner's token."""
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:
-        return self.message or "This endpoint is read-only: SPARQL Update is not accepted in this release."
+        return self.message or (
+            "This endpoint is read-only to queries and to anonymous clients: a SPARQL Update is accepted only from "
+            "a partner agency, POSTed as 'update=' or application/sparql-update with its token in the header "
+            "'Authorization: Bearer <token>', and changes only that partner's own graphs."
+        )
 
 
 class QueryTimeout(StoreError):

@@ -8,6 +8,8 @@ modules beside this one; what a page shows is built in ``views``.
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
 ready) and closes it on shutdown. A store passed in is used as it is and left to its owner to close.
+With a release, the lifespan also gives the service its partner writer (``server.partners.process``: started at
+once when the app runs its own worker pool, else on the first write) and stops it on shutdown.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from server import __version__
+from server.partners.process import WriterClient
 from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerPool
-from server.web import errors
+from server.web import auth, errors
 from server.web.deps import Service
-from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader
+from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader, WriteCors
 from server.web.pages import (
     browse,
     commitments,
@@ -44,10 +47,10 @@ from server.web.pages import (
     search,
     timeline,
 )
-from server.web.protocol import dataset, health, sparql
+from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
-PROTOCOL = (sparql, health, dataset)
+PROTOCOL = (sparql, graph_store, health, dataset)
 PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix, partners)
 
 
@@ -63,8 +66,8 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app = FastAPI(
         title="migkg",
         version=__version__,
-        summary="Migration Governance Knowledge Graph: read-only SPARQL 1.1 endpoint",
-        lifespan=functools.partial(worker_pool, service),
+        summary="Migration Governance Knowledge Graph: SPARQL 1.1 endpoint and Graph Store (partners write their own)",
+        lifespan=functools.partial(lifespan, service),
     )
     app.state.service = service
     for module in (*PROTOCOL, *PAGES):
@@ -72,7 +75,14 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     add_middleware(app, service)
+    auth.redact_access_log()
     return app
+
+
+@asynccontextmanager
+async def lifespan(service: Service, app: FastAPI) -> AsyncIterator[None]:
+    async with worker_pool(service, app), partner_writer(service):
+        yield
 
 
 @asynccontextmanager
@@ -94,9 +104,25 @@ async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
             pool.close()
 
 
+@asynccontextmanager
+async def partner_writer(service: Service) -> AsyncIterator[None]:
+    """The partner writer process over the release (none without a release), stopped after."""
+    if service.release is None or service.writer is not None:
+        yield
+        return
+    writer = service.writer = WriterClient(service.settings, service.release.snapshot)
+    if isinstance(service.store, WorkerPool):
+        writer.start()  # a deployed server: load the gate now rather than on the first write
+    try:
+        yield
+    finally:
+        service.writer = None
+        writer.close()
+
+
 def add_middleware(app: FastAPI, service: Service) -> None:
-    """Compression, CORS for reads, conditional GETs (tied to the release and the partner graphs) and the release
-    header (the last added runs first)."""
+    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs)
+    and the release header (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -104,9 +130,10 @@ def add_middleware(app: FastAPI, service: Service) -> None:
         allow_credentials=False,
         allow_methods=["GET", "POST"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=[RELEASE_HEADER, "Content-Length"],
+        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate"],
         max_age=86_400,
     )
+    app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))
     release = service.release
     created = datetime.fromisoformat(release.metadata.created) if release is not None else None
     validators = functools.partial(service.partners.validators, service.release_id, created)

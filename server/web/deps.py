@@ -18,6 +18,9 @@ from fastapi import Depends, Request
 
 from server import media
 from server.federation import federate
+from server.partners.messages import WriterUnavailable
+from server.partners.process import WriterClient
+from server.partners.registry import Registry
 from server.release import Release
 from server.settings import Settings
 from server.store.base import Dataset, QueryOutcome, Store, StoreUnavailable
@@ -35,18 +38,33 @@ T = TypeVar("T")
 
 @dataclass
 class Service:
-    """The settings, the release being served and its store (None until the lifespan has started one), and what
-    the web process knows of the partner graphs served with it (``partners``)."""
+    """The settings, the release being served and its store (None until the lifespan has started one), what the web
+    process knows of the partner graphs served with it (``partners``), the partner registry and the partner writer
+    (None when there is no release to gate writes against)."""
 
     settings: Settings
     release: Release | None
     store: Store | None = None
     void_statistics: tuple[int, dict[str, list]] | None = None  # (partner generation, statistics)
+    writer: WriterClient | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
+    _registry: Registry | None = field(default=None, repr=False)
     partners: PartnerData = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.partners = PartnerData(self.settings, self.release)
+
+    @property
+    def registry(self) -> Registry:
+        """The partners and their token hashes (re-read when the file changes: a revoke applies at once)."""
+        if self._registry is None:
+            self._registry = Registry(self.settings.partners_file)
+        return self._registry
+
+    def require_writer(self) -> WriterClient:
+        if self.writer is None:
+            raise WriterUnavailable("This server takes no partner writes: it serves no release to check them against.")
+        return self.writer
 
     @property
     def release_id(self) -> str:

@@ -8,6 +8,17 @@ from fastapi.responses import Response
 
 from server import media
 from server.federation.errors import ServiceFailed, ServiceRefused, ServiceTimeout
+from server.partners.messages import (
+    Forbidden,
+    GraphNotFound,
+    UpdateRefused,
+    WriteFailed,
+    WriterUnavailable,
+    WriteTimeout,
+)
+from server.partners.storage import WriteConflict
+from server.partners.update import DatasetClash
+from server.partners.upload import UploadError
 from server.store.base import (
     InvalidDataset,
     NotAcceptable,
@@ -24,11 +35,12 @@ from server.web.middleware import RELEASE_HEADER
 
 
 class BadRequest(Exception):
-    """A request the Protocol does not allow; ``str()`` tells the client what to change."""
+    """A request the Protocol does not allow; ``str()`` tells the client what to change. ``headers`` go with the
+    answer (``Allow`` for a 405)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.message, self.status = message, status
+        self.message, self.status, self.headers = message, status, headers
 
     def __str__(self) -> str:
         return self.message
@@ -52,6 +64,35 @@ STATUS: dict[type[StoreError], int] = {
 }
 
 
+class Unauthorized(Exception):
+    """No valid bearer token (HTTP 401 with ``WWW-Authenticate``); ``error`` is RFC 6750's error code, if any."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message, error)
+        self.message, self.error = message, error
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def challenge(self) -> str:
+        """The ``WWW-Authenticate`` value (RFC 6750 §3)."""
+        return f'Bearer realm="migkg", error="{self.error}"' if self.error else 'Bearer realm="migkg"'
+
+
+# A partner write that fails: the status, the message being the exception's (never a token: none reaches them).
+WRITE_STATUS: dict[type[Exception], int] = {
+    DatasetClash: 400,
+    UpdateRefused: 400,
+    Forbidden: 403,
+    GraphNotFound: 404,
+    WriteConflict: 412,
+    WriteFailed: 500,
+    WriterUnavailable: 503,
+    WriteTimeout: 503,
+}
+
+
 def text_response(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
     headers = {"Content-Type": media.content_type(media.TEXT_PLAIN), **(headers or {})}
     return Response((message.rstrip() + "\n").encode("utf-8"), status, headers=headers)
@@ -71,7 +112,19 @@ async def store_error(request: Request, error: Exception) -> Response:
 
 async def bad_request(request: Request, error: Exception) -> Response:
     assert isinstance(error, BadRequest)
-    return text_response(str(error), error.status)
+    return text_response(str(error), error.status, error.headers)
+
+
+async def unauthorized(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Unauthorized)
+    return text_response(str(error), 401, {"WWW-Authenticate": error.challenge})
+
+
+async def write_failed(request: Request, error: Exception) -> Response:
+    """A partner write refused or failed: the status of its kind (an upload's own: 400, 413 or 415)."""
+    status = error.status if isinstance(error, UploadError) else WRITE_STATUS.get(type(error), 500)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return text_response(str(error), status, headers)
 
 
 def describe_invalid(errors: list[dict]) -> str:
@@ -100,5 +153,8 @@ async def unexpected(request: Request, error: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(BadRequest, bad_request)
+    app.add_exception_handler(Unauthorized, unauthorized)
+    for kind in (*WRITE_STATUS, UploadError):
+        app.add_exception_handler(kind, write_failed)
     app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.add_exception_handler(Exception, unexpected)

@@ -1,5 +1,6 @@
-"""The SPARQL 1.1 Protocol's query operation, read from an HTTP request: pure functions over its parts, and
-``read_body``, which reads the body up to a limit. The endpoint and the query editor both read queries so.
+"""The SPARQL 1.1 Protocol's query and update operations, read from an HTTP request: pure functions over its
+parts, and ``read_body``, which reads the body up to a limit. The endpoint and the query editor both read
+queries so.
 
 Three forms (Protocol §2.1): GET with ``query`` in the URL; POST ``application/x-www-form-urlencoded``
 with ``query`` in the body; POST ``application/sparql-query`` with the query as the body. Protocol
@@ -7,8 +8,13 @@ parameters (``default-graph-uri``, ``named-graph-uri``, repeatable) are read fro
 form POST, from the body too: a parameter sent in the "wrong" place is used rather than silently dropped.
 ``format`` (not part of the Protocol) overrides ``Accept`` when it names a format.
 
-Everything is decoded as strict UTF-8; anything malformed is a ``BadRequest`` (400), an update is
-``UpdateForbidden`` (403).
+Updates (Protocol §2.2) come by POST only: form ``update=`` or ``application/sparql-update``, with
+``using-graph-uri`` / ``using-named-graph-uri`` (repeatable) in the URL or the form. ``from_post`` gives them
+as an ``UpdateOperation``; who may send one is the endpoint's business (``auth.updater``). An update sent as a
+query (``query=INSERT …``, or in a GET) is ``UpdateForbidden`` (403).
+
+Everything is decoded as strict UTF-8; anything malformed is a ``BadRequest`` (400). A token sent as a form
+parameter is refused (``auth.refuse_token_params``).
 """
 
 from __future__ import annotations
@@ -17,13 +23,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from starlette.requests import Request
 
 from server import media
 from server.store.base import Dataset, UpdateForbidden
+from server.web.auth import refuse_token_params
 from server.web.errors import BadRequest
 
 MAX_FIELDS = 1000
+UPDATE_BY_GET = (
+    "SPARQL Update is sent with POST (a form with 'update=', or Content-Type application/sparql-update), never "
+    "with GET (SPARQL 1.1 Protocol §2.2)."
+)
 
 
 Params = dict[str, list[str]]
@@ -34,6 +46,15 @@ class QueryRequest:
     query: str
     dataset: Dataset | None = None
     accept: str | None = None  # from ``format=``; None: use the Accept header
+
+
+@dataclass(frozen=True)
+class UpdateOperation:
+    """A SPARQL Update request: the update text and its Protocol dataset parameters (absolute IRIs)."""
+
+    update: str
+    using: tuple[str, ...] = ()
+    using_named: tuple[str, ...] = ()
 
 
 def parse_params(raw: bytes, where: str = "URL") -> Params:
@@ -97,33 +118,66 @@ def from_params(params: Params, max_bytes: int) -> QueryRequest:
     return QueryRequest(_check_query(queries[0], max_bytes), _dataset(params), _format_accept(params))
 
 
-def from_post(content_type: str | None, body: bytes, url_params: Params, max_bytes: int) -> QueryRequest:
-    """A query operation from a POST: the Content-Type says where the query is."""
+def from_post(
+    content_type: str | None, body: bytes, url_params: Params, max_bytes: int
+) -> QueryRequest | UpdateOperation:
+    """A query or update operation from a POST: the Content-Type says where the operation is."""
     essence, type_params = media.parse_media_type(content_type or "")
     charset = type_params.get("charset", media.UTF8).lower()
-    if essence == media.SPARQL_UPDATE or "update" in url_params:
-        raise UpdateForbidden()
     if essence == media.FORM:
-        return from_params(merge(url_params, parse_params(body, "body")), max_bytes)
-    if essence != media.SPARQL_QUERY:
+        body_params = parse_params(body, "body")
+        refuse_token_params(body_params.keys(), "form body")
+        params = merge(url_params, body_params)
+        return update_from_params(params, max_bytes) if "update" in params else from_params(params, max_bytes)
+    if essence not in (media.SPARQL_QUERY, media.SPARQL_UPDATE):
         got = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
-        raise BadRequest(f"A SPARQL query POST needs Content-Type {media.FORM} or {media.SPARQL_QUERY}; got {got}.")
+        raise BadRequest(
+            f"A SPARQL POST needs Content-Type {media.FORM}, {media.SPARQL_QUERY} or {media.SPARQL_UPDATE}; got {got}."
+        )
+    if essence == media.SPARQL_QUERY and "update" in url_params:
+        raise UpdateForbidden()
     if charset not in (media.UTF8, "utf8"):
-        raise BadRequest(f"A {media.SPARQL_QUERY} body must be UTF-8; got charset={charset}.")
-    if "query" in url_params:
-        raise BadRequest(f"The query is the {media.SPARQL_QUERY} body; do not also send 'query' in the URL.")
+        raise BadRequest(f"A {essence} body must be UTF-8; got charset={charset}.")
+    operation = "update" if essence == media.SPARQL_UPDATE else "query"
+    if operation in url_params:
+        raise BadRequest(f"The {operation} is the {essence} body; do not also send '{operation}' in the URL.")
     try:
         text = body.decode("utf-8-sig")  # a leading byte-order mark is dropped
     except UnicodeDecodeError as error:
-        raise BadRequest(f"The query body is not valid UTF-8 (byte {error.start}).") from None
+        raise BadRequest(f"The {operation} body is not valid UTF-8 (byte {error.start}).") from None
+    if operation == "update":
+        return UpdateOperation(_check_query(text, max_bytes, "update"), *_using(url_params))
     return QueryRequest(_check_query(text, max_bytes), _dataset(url_params), _format_accept(url_params))
 
 
-def _check_query(text: str, max_bytes: int) -> str:
+def update_from_params(params: Params, max_bytes: int) -> UpdateOperation:
+    """An update operation from form parameters (URL and body merged)."""
+    updates = params.get("update", [])
+    if len(updates) != 1:
+        raise BadRequest(f"Exactly one 'update' parameter is allowed; got {len(updates)}.")
+    if "query" in params:
+        raise BadRequest("A request is a query or an update: send 'query' or 'update', not both.")
+    return UpdateOperation(_check_query(updates[0], max_bytes, "update"), *_using(params))
+
+
+def _using(params: Params) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``using-graph-uri`` and ``using-named-graph-uri``, each an absolute IRI."""
+    found = []
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        for iri in params.get(name, []):
+            try:
+                ox.NamedNode(iri)
+            except ValueError as error:
+                raise BadRequest(f"Invalid {name} {iri!r}: {error}.") from None
+        found.append(tuple(params.get(name, [])))
+    return found[0], found[1]
+
+
+def _check_query(text: str, max_bytes: int, operation: str = "query") -> str:
     if not text.strip():
-        raise BadRequest("The query is empty.")
+        raise BadRequest(f"The {operation} is empty.")
     if len(text.encode("utf-8")) > max_bytes:
-        raise BadRequest(f"The query is longer than the {max_bytes} bytes this endpoint accepts.", 413)
+        raise BadRequest(f"The {operation} is longer than the {max_bytes} bytes this endpoint accepts.", 413)
     return text
 
 

@@ -121,3 +121,29 @@ def test_delete_removes_the_graph_and_refuses_what_is_not_there(writer: PartnerW
         writer.delete(ACME, GRAPH)
     with pytest.raises(Forbidden):
         writer.delete(ACME, prefixes.GRAPH_PARTNER_PROVENANCE)
+
+
+@pytest.mark.build
+def test_write_may_refer_to_things_of_the_partners_earlier_graphs(
+    partner_settings: Settings, gate: Gate, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A programme implemented by the partner's own organisation, stated in another of its graphs: the served lookup
+    gives the organisation's type (mig:implementedBy needs an agent), and nothing is reported about it here."""
+    from server import unions
+    from server.partners.writer import ServedLookup
+    from server.pipeline.load import load_all
+
+    settings = partner_settings.model_copy(update={"state_dir": tmp_path_factory.mktemp("var")})
+    storage = PartnerStorage(settings.partner_graphs_dir)
+    writer = PartnerWriter(settings, ServedLookup(unions.of(load_all(partner_settings).quads), storage), gate)
+    org, orgs = "https://example.org/agency/organisation/1", ACME.graphs + "organisations"
+    organisation = f'<{org}> a <{prefixes.MIG}Organisation> ; <{prefixes.RDFS}label> "Agencia Nacional"@es .'
+    assert writer.write(ACME, "t", orgs, parse_upload(organisation.encode(), "text/turtle", orgs)).accepted
+    implemented = GOOD.replace(" .", f" ; <{prefixes.MIG}implementedBy> <{org}> .")
+    outcome = writer.write(ACME, "t", GRAPH, parse_upload(implemented.encode(), "text/turtle", GRAPH))
+    assert outcome.accepted, outcome.report.serialize("text/turtle").decode()
+    assert all(r.focus != org for r in outcome.report.results())
+    elsewhere = prefixes.GRAPH_PARTNER + "acme/unknown-org"
+    unknown = implemented.replace("organisation/1", "organisation/2")
+    rejected = writer.write(ACME, "t", elsewhere, parse_upload(unknown.encode(), "text/turtle", elsewhere))
+    assert not rejected.accepted  # an agent nobody describes is no agent

@@ -225,7 +225,7 @@ BAD_REQUESTS = [
         "read-only",
     ),
     ("update-as-query-direct", "POST", "/sparql", b"PREFIX x: <a:> DROP ALL", DIRECT, 403, "read-only"),
-    ("update-via-get", "GET", "/sparql?update=CLEAR%20ALL", None, {}, 403, "read-only"),
+    ("update-via-get", "GET", "/sparql?update=CLEAR%20ALL", None, {}, 405, "never with GET"),
     ("too-long-query", "POST", "/sparql", b"ASK {} #" + b"x" * 5000, DIRECT, 413, "4000 bytes"),
     ("too-large-body", "POST", "/sparql", b"query=" + b"x" * 80_000, FORM, 413, "larger"),
 ]
@@ -245,6 +245,13 @@ def test_refuse_bad_request_with_readable_message(
     assert words in response.text
     assert response.headers["x-migkg-release"] == RELEASE.id
     assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # still serving
+
+
+def test_refuse_update_via_get_with_allow_post(client: TestClient) -> None:
+    """SPARQL 1.1 Protocol §2.2: updates are POSTed; a 405 names what the update operation allows."""
+    response = client.get("/sparql", params={"update": "CLEAR ALL"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
 
 
 # --- content negotiation ----------------------------------------------------------------------------------

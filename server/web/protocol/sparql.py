@@ -1,9 +1,10 @@
-"""``/sparql``: the SPARQL 1.1 Protocol query operation (read-only) and the Service Description.
+"""``/sparql``: the SPARQL 1.1 Protocol query and update operations, and the Service Description.
 
 Handlers parse the request (``sparql_request``) and hand the query to ``deps.Queries.answer``, which has its
 SERVICE calls answered by our client and evaluates it on the store off the event loop; its bytes go back as they
 are. A GET without a query is the Service Description, except for a browser (``Accept`` ranking HTML first),
-which is sent to the query editor at ``/query``.
+which is sent to the query editor at ``/query``. An update (POST only; a GET is 405) is a partner's
+(``auth.updater``: 403 without a token, as for every anonymous client) and goes to the writer (``writes.update``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from server.web import negotiation, sparql_request
+from server.web import auth, negotiation, sparql_request, writes
 from server.web.deps import QueriesDep, ServiceDep
+from server.web.errors import BadRequest
 from server.web.protocol import service_description
 
 router = APIRouter()
@@ -27,6 +29,9 @@ EDITOR = "/query"
 )
 async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) -> Response:
     params = sparql_request.parse_params(request.scope["query_string"])
+    auth.refuse_token_params(params.keys())
+    if "update" in params:
+        raise BadRequest(sparql_request.UPDATE_BY_GET, 405, {"Allow": "POST"})
     accept = negotiation.accept_header(request)
     if sparql_request.wants_description(params):
         override = sparql_request.describe_accept(params)
@@ -43,10 +48,13 @@ async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) 
     return negotiation.result_response(await queries.answer(query, accept))
 
 
-@router.post("/sparql", summary="SPARQL query (form or application/sparql-query POST)")
+@router.post("/sparql", summary="SPARQL query (form or application/sparql-query), or a partner's update")
 async def query_post(request: Request, service: ServiceDep, queries: QueriesDep) -> Response:
     limit = service.settings.max_query_bytes
     body = await sparql_request.read_body(request, _ENCODING_SLACK * limit + 65_536)
     url_params = sparql_request.parse_params(request.scope["query_string"])
-    query = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
-    return negotiation.result_response(await queries.answer(query, negotiation.accept_header(request)))
+    auth.refuse_token_params(url_params.keys())
+    operation = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
+    if isinstance(operation, sparql_request.UpdateOperation):
+        return await writes.update(request, service, auth.updater(request, service), operation)
+    return negotiation.result_response(await queries.answer(operation, negotiation.accept_header(request)))
