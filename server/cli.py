@@ -58,7 +58,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         _say(f"unknown format {args.format!r}; use one of: {', '.join(f.suffix for f in media.FORMATS)}")
         return 2
     try:
-        store = EmbeddedStore(open_current(settings.current_release).snapshot)
+        store = EmbeddedStore(open_current(settings.current_release).snapshot, settings.partner_graphs_dir)
         outcome = store.query(text, accept=accept, base_iri=settings.base_iri)
     except (NoReleaseError, StoreError) as e:
         _say(f"error: {e}")

@@ -8,6 +8,10 @@ weighted highest, scaled by a prior that grows with how connected the entity is 
 quoted facts, log-damped), so the Montevideo Commitment outranks each of its 48 paragraphs, which all name it;
 an entity one of whose names (label, other name or acronym) is exactly what was typed comes first ("segib").
 Type filters use the entity's classes, inferred superclasses included.
+
+Partner graphs change while the server runs, so their documents are not in the release's index: for each
+generation of partner graphs the web process adds them to a copy of it (``extended``), kept under the state
+directory, and searches that.
 """
 
 from __future__ import annotations
@@ -30,9 +34,15 @@ WEIGHTS = (10.0, 6.0, 2.0, 1.0)  # label, other names, descriptions, quotes
 MAX_QUERY_TERMS = 12
 
 _HEAD = prefixes.sparql_header(("rdf", "rdfs", "skos", "mig", "oa", "graph"))
-FIELDS_QUERY = (
-    _HEAD
-    + f"""
+OURS = f'STRSTARTS(STR(?e), "{prefixes.ID}")'  # our entities; partners name theirs with their own IRIs
+ANY_IRI = "isIRI(?e)"
+
+
+def fields_query(scope: str = OURS) -> str:
+    """``?e ?field ?text``: every text of each entity ``?e`` that satisfies ``scope`` (a SPARQL expression)."""
+    return (
+        _HEAD
+        + f"""
 SELECT ?e ?field ?text WHERE {{
   {{ ?e rdfs:label ?text BIND("label" AS ?field) }}
   UNION {{ ?e skos:prefLabel ?text BIND("label" AS ?field) }}
@@ -40,9 +50,11 @@ SELECT ?e ?field ?text WHERE {{
   UNION {{ ?e mig:text|rdfs:comment|skos:definition|mig:measure ?text BIND("description" AS ?field) }}
   UNION {{ GRAPH ?g {{ ?e ?p ?o }} GRAPH graph:provenance {{ ?g oa:hasSelector [ oa:exact ?text ] }}
            BIND("quote" AS ?field) }}
-  FILTER(STRSTARTS(STR(?e), "{prefixes.ID}"))
+  FILTER({scope})
 }}"""
-)
+    )
+
+
 LINKS_QUERY = (
     _HEAD
     + f"""
@@ -51,13 +63,18 @@ SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {{
   FILTER(STRSTARTS(STR(?g), "{prefixes.EXCERPT}") && isIRI(?x) && STRSTARTS(STR(?x), "{prefixes.ID}"))
 }} GROUP BY ?e"""
 )
-TYPES_QUERY = (
-    _HEAD
-    + f"""
+
+
+def types_query(scope: str = OURS) -> str:
+    """``?e ?type``: the classes (ours) of each entity that satisfies ``scope``."""
+    return (
+        _HEAD
+        + f"""
 SELECT DISTINCT ?e ?type WHERE {{
-  ?e a ?type FILTER(STRSTARTS(STR(?e), "{prefixes.ID}") && STRSTARTS(STR(?type), STR(mig:)))
+  ?e a ?type FILTER(({scope}) && STRSTARTS(STR(?type), STR(mig:)))
 }}"""
-)
+    )
+
 
 SCHEMA = """
 CREATE TABLE entity (
@@ -99,12 +116,14 @@ def names_column(doc: Document) -> str:
     return "\n" + "\n".join(n for n in names if n) + "\n"
 
 
-def documents(store: Store) -> list[Document]:
-    """One document per labelled entity, from a store holding the release's named graphs and, in its default
-    graph, their union (``server.unions.SERVED``); a text stated in several graphs is kept once.
+def documents(store: Store, scope: str = OURS, *, unlabelled: bool = False) -> list[Document]:
+    """One document per labelled entity (``scope``: which IRIs are entities; ``unlabelled``: entities without a
+    label too), from a store holding the release's named graphs and, in its default graph, their union
+    (``server.unions.SERVED``); a text stated in several graphs is kept once. Over a store of partner graphs alone,
+    ``scope=ANY_IRI, unlabelled=True``: their own things, and the texts they add to ours (``extended``).
     """
     docs: dict[str, Document] = {}
-    fields = store.query(FIELDS_QUERY)
+    fields = store.query(fields_query(scope))
     assert isinstance(fields, QuerySolutions)
     for row in fields:
         iri, name, text = row["e"].value, row["field"].value, row["text"]
@@ -117,12 +136,12 @@ def documents(store: Store) -> list[Document]:
     for row in links:
         if row["e"].value in docs:
             docs[row["e"].value].links = int(row["n"].value)
-    types = store.query(TYPES_QUERY)
+    types = store.query(types_query(scope))
     assert isinstance(types, QuerySolutions)
     for row in types:
         if row["e"].value in docs:
             docs[row["e"].value].types.add(row["type"].value)
-    return sorted((d for d in docs.values() if d.labels), key=lambda d: d.iri)
+    return sorted((d for d in docs.values() if d.labels or unlabelled), key=lambda d: d.iri)
 
 
 def write_index(docs: Iterable[Document], path: Path) -> None:
@@ -130,14 +149,58 @@ def write_index(docs: Iterable[Document], path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.executescript(SCHEMA)
         for i, doc in enumerate(docs, start=1):
-            labels = json.dumps(doc.labels, ensure_ascii=False)
-            db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?)", (i, doc.iri, labels, doc.prior, names_column(doc)))
-            db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types)])
-            texts = ["\n".join(dict.fromkeys(doc.fields.get(f, []))) for f in ("label", "alt", "description", "quote")]
-            db.execute(
-                "INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts)
-            )
+            _insert(db, i, doc)
     db.close()
+
+
+def _insert(db: sqlite3.Connection, i: int, doc: Document) -> None:
+    labels = json.dumps(doc.labels, ensure_ascii=False)
+    db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?)", (i, doc.iri, labels, doc.prior, names_column(doc)))
+    db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types)])
+    texts = ["\n".join(dict.fromkeys(doc.fields.get(f, []))) for f in _FIELDS]
+    db.execute("INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts))
+
+
+_FIELDS = ("label", "alt", "description", "quote")
+
+
+def extended(index: Path, docs: Iterable[Document]) -> bytes:
+    """The index at ``index`` with ``docs`` added, as a database image (``sqlite3.Connection.serialize``): a
+    document about an entity already there adds its names, texts and types to the entity's; one about another
+    entity is added if it has a label."""
+    with sqlite3.connect(":memory:") as db:
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as source:
+            source.backup(db)
+        source.close()
+        last: int = db.execute("SELECT COALESCE(MAX(id), 0) FROM entity").fetchone()[0]
+        for doc in docs:
+            found = db.execute("SELECT id, labels FROM entity WHERE iri = ?", [doc.iri]).fetchone()
+            if found is None and doc.labels:
+                last += 1
+                _insert(db, last, doc)
+            elif found is not None:
+                _merge(db, found[0], json.loads(found[1]), doc)
+        db.commit()  # FTS5 writes the terms it holds pending at the commit: before the image is taken
+        image = db.serialize()
+    db.close()
+    return image
+
+
+def _merge(db: sqlite3.Connection, i: int, labels: dict[str, str], doc: Document) -> None:
+    """Add ``doc``'s texts to the indexed entity ``i`` (whose labels are ``labels``)."""
+    row = db.execute("SELECT label, alt, description, quote FROM document WHERE rowid = ?", [i]).fetchone()
+    for field_name, text in zip(_FIELDS, row, strict=True):
+        doc.fields[field_name] = [*text.split("\n"), *doc.fields.get(field_name, [])]
+    texts = ["\n".join(t for t in dict.fromkeys(doc.fields[f]) if t) for f in _FIELDS]
+    db.execute("DELETE FROM document WHERE rowid = ?", [i])
+    db.execute("INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts))
+    merged = {**doc.labels, **labels}
+    db.execute(
+        "UPDATE entity SET labels = ?, names = ? WHERE id = ?",
+        [json.dumps(merged, ensure_ascii=False), names_column(doc), i],
+    )
+    known = {t for (t,) in db.execute("SELECT type FROM entity_type WHERE id = ?", [i])}
+    db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types - known)])
 
 
 def match_expression(query: str) -> str | None:

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.state_dir / "partner-graphs"
 
     @property
+    def partner_cache_dir(self) -> Path:
+        """What the web process derives from a generation of partner graphs: their dump, the merged search index."""
+        return self.state_dir / "partner-cache"
+
+    @property
     def partner_reports_dir(self) -> Path:
         """The gate's SHACL reports, one file per write attempt, kept at a stable id."""
         return self.state_dir / "partner-reports"

@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def repo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings over the repository's own ontology, data and shapes, building into a temporary directory."""
-    return Settings(repo_dir=REPO_ROOT, build_dir=tmp_path_factory.mktemp("build"))
+    """Settings over the repository's own ontology, data and shapes, building into a temporary directory, with
+    their own (empty) state directory: never the partner graphs of the checkout's var/."""
+    return Settings(
+        repo_dir=REPO_ROOT, build_dir=tmp_path_factory.mktemp("build"), state_dir=tmp_path_factory.mktemp("var")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ class Server:
     url: str  # http://127.0.0.1:<port>
     process: subprocess.Popen[bytes]
     log: Path
+    state_dir: Path  # MIGKG_STATE_DIR: partners, partner graphs (``Settings.partner_graphs_dir`` under it)
 
     @property
     def sparql(self) -> str:
@@ -90,13 +91,15 @@ def start_server(
     unless ``port`` is given: two servers that must know each other's URL pick their ports first). ``log_level``
     ``info`` adds uvicorn's access log to the server's log.
 
-    ``directory`` must exist and be empty of ``build``. Returns once /healthz is 200 (``ready``), or once it
+    ``directory`` must exist and be empty of ``build``; the state directory (partners, partner graphs) is
+    ``directory/var`` unless ``state_dir`` is given. Returns once /healthz is 200 (``ready``), or once it
     answers at all.
     """
     build = directory / "build"
     build.mkdir()
     (build / "current").symlink_to(release, target_is_directory=True)
     env = {name: value for name, value in os.environ.items() if not name.startswith("MIGKG_")}
+    settings = {"state_dir": str(directory / "var"), **settings}
     env.update({"MIGKG_BUILD_DIR": str(build), **{f"MIGKG_{k.upper()}": v for k, v in settings.items()}})
     port = port or free_port()
     log = directory / "uvicorn.log"
@@ -106,7 +109,7 @@ def start_server(
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server(f"http://127.0.0.1:{port}", process, log, Path(settings["state_dir"]))
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -31,6 +31,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -153,6 +154,13 @@ class PartnerStorage:
         """How many commits the storage has seen (one ``readlink``); workers reload partner graphs when it changes."""
         name = self._current_name()
         return int(name.removesuffix(".json")) if name else 0
+
+    def committed_at(self) -> datetime | None:
+        """When the last commit (or delete) was made: the time ``current`` was replaced; None before the first."""
+        try:
+            return datetime.fromtimestamp(os.lstat(self._current).st_mtime, UTC)
+        except FileNotFoundError:
+            return None
 
     def graphs(self) -> dict[str, StoredGraph]:
         """Graph IRI → what is stored of it, for every committed partner graph."""

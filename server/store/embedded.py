@@ -7,10 +7,19 @@ rows are serialized.
 
 The union default graph is materialized at load time in the store's own default graph
 (``server.unions``: the served union, and why not ``use_default_graph_as_union``, oxigraph issue #1919).
+
+Given a partner storage directory, the store also serves the partner graphs and their descriptions
+(``server.store.partners``): loaded after the snapshot, and before every query the storage's generation (one
+``readlink``) is compared with the one loaded; if a commit moved it, the old partner quads are swapped for the new
+ones and the union default graph is updated with them (``unions.replace``), so the query sees the commit. Queries
+share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,6 +39,7 @@ from server.store.base import (
     UnsupportedQuery,
     UpdateForbidden,
 )
+from server.store.partners import EMPTY, PartnerGraphs
 
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 _NO_FEDERATION = (
@@ -78,14 +88,67 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     return unions.form(store, unions.SERVED)
 
 
-class EmbeddedStore:
-    """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot; read-only once loaded."""
+class _ReadersWriter:
+    """Many readers at once, or one writer; a waiting writer holds back new readers."""
 
-    def __init__(self, snapshot: Path) -> None:
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writers = 0  # waiting or writing
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._writers == 0)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            self._writers += 1
+            self._changed.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writers -= 1
+                self._changed.notify_all()
+
+
+class EmbeddedStore:
+    """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot, read-only to queries; with
+    ``partners_dir``, also the partner graphs stored there, as of the latest commit."""
+
+    def __init__(self, snapshot: Path, partners_dir: Path | None = None) -> None:
         self._store: ox.Store | None = load_snapshot(snapshot)
         counts = self._store.query(_COUNT_GRAPHS)
         assert isinstance(counts, ox.QuerySolutions)
-        self._graphs = {row["g"].value: int(row["n"].value) for row in counts}
+        self._release_graphs = {row["g"].value: int(row["n"].value) for row in counts}
+        self._partners = PartnerGraphs(partners_dir)
+        self._loaded = EMPTY
+        self._access = _ReadersWriter()
+        self._follow_partners()
+
+    @property
+    def release_graphs(self) -> dict[str, int]:
+        """The release's named graphs and their sizes (``graphs()`` without the partner graphs)."""
+        return dict(self._release_graphs)
+
+    def _follow_partners(self) -> None:
+        """Swap in the partner graphs of the current generation, if a commit moved it since they were loaded."""
+        if self._partners.generation() == self._loaded.generation:
+            return
+        with self._access.writing():
+            current = self._partners.snapshot()
+            if self._store is not None and current.generation != self._loaded.generation:
+                unions.replace(self._store, self._loaded.quads, current.quads, unions.SERVED)
+                self._loaded = current
 
     def query(
         self,
@@ -95,13 +158,19 @@ class EmbeddedStore:
         base_iri: str | None = None,
         dataset: Dataset | None = None,
     ) -> QueryOutcome:
-        if self._store is None:
+        store = self._store
+        if store is None:
             raise StoreUnavailable("The store is closed.")
         if sparql_text.looks_like_update(sparql):
             raise UpdateForbidden()
         if sparql_text.uses_service(sparql):
             raise UnsupportedQuery(_NO_FEDERATION)
-        answer = self._answer(self._store, sparql, accept, base_iri, dataset)
+        try:
+            self._follow_partners()
+        except Exception as error:  # unreadable partner storage: this query fails, the store keeps serving
+            raise QueryFailed(f"The partner graphs could not be read: {type(error).__name__}: {error}") from None
+        with self._access.reading():
+            answer = self._answer(store, sparql, accept, base_iri, dataset)
         if isinstance(answer, StoreError):
             raise answer  # raised here, where no pyoxigraph object is in scope (see _answer)
         return answer
@@ -151,7 +220,8 @@ class EmbeddedStore:
         return store.query(sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs)
 
     def graphs(self) -> dict[str, int]:
-        return dict(self._graphs)
+        self._follow_partners()
+        return {**self._release_graphs, **self._loaded.sizes}
 
     def ready(self) -> bool:
         return self._store is not None

@@ -16,6 +16,11 @@ a thread pool with its own capacity limit.
 
 Workers start eagerly in the constructor and load the snapshot concurrently; ``ready()`` turns true as
 soon as one has loaded, ``wait_ready()`` blocks for it.
+
+With a partner storage directory, each worker also loads the partner graphs and, before each query, brings
+them up to the storage's current generation (``EmbeddedStore``): a query that starts after a commit returned
+sees it, whichever worker answers, with nothing sent to the workers. ``graphs()`` adds the partner graphs'
+sizes of the current generation (read by the parent once per generation) to the release's.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from server.store.base import Dataset, QueryFailed, QueryOutcome, QueryTimeout, StoreError, StoreUnavailable
+from server.store.partners import PartnerGraphs
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +52,17 @@ class _Worker:
     loaded: bool = field(default=False)
 
 
-def _serve(snapshot: str, conn: Connection) -> None:
-    """A worker process: load the snapshot, then answer queries until the pipe closes."""
+def _serve(snapshot: str, partners_dir: str | None, conn: Connection) -> None:
+    """A worker process: load the snapshot (and the partner graphs), then answer queries until the pipe closes."""
     from server.store.embedded import EmbeddedStore  # imported here: the parent never loads a store
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
     try:
-        store = EmbeddedStore(Path(snapshot))
+        store = EmbeddedStore(Path(snapshot), Path(partners_dir) if partners_dir is not None else None)
     except Exception as error:
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
-    conn.send(("ready", store.graphs()))
+    conn.send(("ready", store.release_graphs))
     while True:
         try:
             sparql, accept, base_iri, dataset = conn.recv()
@@ -80,12 +86,15 @@ def _serve(snapshot: str, conn: Connection) -> None:
 
 
 class WorkerPool:
-    """The Store protocol over ``workers`` processes, each with its own in-memory copy of ``snapshot``."""
+    """The Store protocol over ``workers`` processes, each with its own in-memory copy of ``snapshot`` and of the
+    partner graphs in ``partners_dir`` (None: none), which each worker brings up to date before every query."""
 
-    def __init__(self, snapshot: Path, workers: int, timeout: float) -> None:
+    def __init__(self, snapshot: Path, workers: int, timeout: float, partners_dir: Path | None = None) -> None:
         if workers < 1 or timeout <= 0:
             raise ValueError("a worker pool needs workers >= 1 and timeout > 0")
         self._snapshot = str(snapshot)
+        self._partners_dir = str(partners_dir) if partners_dir is not None else None
+        self._partners = PartnerGraphs(partners_dir)
         self._timeout = timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -131,7 +140,7 @@ class WorkerPool:
     def graphs(self) -> dict[str, int]:
         if self._graphs is None:
             raise StoreUnavailable(self._not_ready_message())
-        return dict(self._graphs)
+        return {**self._graphs, **self._partners.snapshot().sizes}
 
     def ready(self) -> bool:
         with self._lock:
@@ -172,7 +181,9 @@ class WorkerPool:
 
     def _spawn(self) -> None:
         parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_serve, args=(self._snapshot, child), name="migkg-query-worker", daemon=True)
+        process = _CONTEXT.Process(
+            target=_serve, args=(self._snapshot, self._partners_dir, child), name="migkg-query-worker", daemon=True
+        )
         worker = _Worker(process, parent)
         with self._lock:
             if self._closed:

@@ -42,6 +42,7 @@ from server.web.pages import (
     home,
     matrix,
     network,
+    partners,
     reader,
     search,
     timeline,
@@ -50,7 +51,7 @@ from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
 PROTOCOL = (sparql, graph_store, health, dataset)
-PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix)
+PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix, partners)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, release: Release | None = None) -> FastAPI:
@@ -91,7 +92,9 @@ async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
     if service.store is None:
         assert service.release is not None
         settings = service.settings
-        pool = WorkerPool(service.release.snapshot, settings.query_workers, settings.query_timeout)
+        pool = WorkerPool(
+            service.release.snapshot, settings.query_workers, settings.query_timeout, settings.partner_graphs_dir
+        )
         service.store = pool
     try:
         yield
@@ -118,8 +121,8 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
 
 
 def add_middleware(app: FastAPI, service: Service) -> None:
-    """Compression, CORS for reads and for writes, conditional GETs and the release header (the last added runs
-    first)."""
+    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs)
+    and the release header (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -133,7 +136,8 @@ def add_middleware(app: FastAPI, service: Service) -> None:
     app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))
     release = service.release
     created = datetime.fromisoformat(release.metadata.created) if release is not None else None
-    app.add_middleware(Conditional, release_id=service.release_id, created=created)
+    validators = functools.partial(service.partners.validators, service.release_id, created)
+    app.add_middleware(Conditional, validators=validators)
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
 
 

@@ -25,6 +25,7 @@ from server.release import Release
 from server.settings import Settings
 from server.store.base import Dataset, QueryOutcome, Store, StoreUnavailable
 from server.web.labels import preferred_languages
+from server.web.partners import Catalogue, PartnerData
 
 if TYPE_CHECKING:
     from server.web.sparql_request import QueryRequest
@@ -37,16 +38,21 @@ T = TypeVar("T")
 
 @dataclass
 class Service:
-    """The settings, the release being served and its store (None until the lifespan has started one), the partner
-    registry and the partner writer (None when there is no release to gate writes against)."""
+    """The settings, the release being served and its store (None until the lifespan has started one), what the web
+    process knows of the partner graphs served with it (``partners``), the partner registry and the partner writer
+    (None when there is no release to gate writes against)."""
 
     settings: Settings
     release: Release | None
     store: Store | None = None
-    void_statistics: dict[str, list] | None = None
+    void_statistics: tuple[int, dict[str, list]] | None = None  # (partner generation, statistics)
     writer: WriterClient | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
     _registry: Registry | None = field(default=None, repr=False)
+    partners: PartnerData = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.partners = PartnerData(self.settings, self.release)
 
     @property
     def registry(self) -> Registry:
@@ -73,11 +79,16 @@ class Service:
             raise StoreUnavailable("The store is starting; try again in a few seconds.")
         return self.store
 
-    def graph_sizes(self) -> dict[str, int]:
-        """Named graph → triples, from the release metadata (or the store when there is no release)."""
+    def graph_sizes(self, partners: Catalogue) -> dict[str, int]:
+        """Named graph → triples, from the release metadata and the partner graphs' ``Catalogue`` (or the store when
+        there is no release)."""
         if self.release is not None:
-            return dict(self.release.metadata.graphs)
+            return {**self.release.metadata.graphs, **partners.sizes}
         return self.require_store().graphs()
+
+    async def partner_catalogue(self) -> Catalogue:
+        """The partner graphs as of now (read from their storage, once per generation, in a worker thread)."""
+        return await anyio.to_thread.run_sync(self.partners.catalogue)
 
     def query_limiter(self) -> anyio.CapacityLimiter:
         """Threads that may wait on the store at once: SPARQL never takes the whole default thread pool.

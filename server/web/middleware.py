@@ -1,12 +1,14 @@
-"""The app's ASGI middleware: every response says which release it comes from, every GET answer is tied to it,
-and browsers may write only from the origins partners configured.
+"""The app's ASGI middleware: every response says which release it comes from, every GET answer is tied to the
+data it was made from, and browsers may write only from the origins partners configured.
 
 ``ReleaseHeader`` adds ``X-Migkg-Release`` to every response. ``Conditional`` answers conditional GETs: the ETag
-is weak (a compressed and an uncompressed body are the same representation) and derived from the release id and
-what selects the representation (path, query string, Accept, Accept-Language), so it can be checked before any
-work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no earlier than the release)
-gets ``304 Not Modified`` at once. A new release changes every ETag. The Graph Store is left out: partner graphs
-change between releases, and each carries its own ETag (its stored version).
+is weak (a compressed and an uncompressed body are the same representation) and derived from the data's version
+and what selects the representation (path, query string, Accept, Accept-Language), so it can be checked before any
+work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no earlier than the data's last
+change) gets ``304 Not Modified`` at once. The version and the time of the last change are asked of a callable for
+each request: the release id, and the generation of the partner graphs served with it, which any answer may include
+(``web.partners``); a new release or a partner write changes every ETag. The Graph Store is left out:
+each partner graph carries its own ETag (its stored version).
 
 ``WriteCors`` answers the CORS preflights of writes, which the open read CORS (Starlette's ``CORSMiddleware``,
 ``*`` for everyone) cannot express: a write's preflight (a PUT or DELETE, a POST to the Graph Store, or any
@@ -52,6 +54,9 @@ class ReleaseHeader:
         await self.app(scope, receive, send_with_header)
 
 
+Validators = Callable[[], tuple[str, datetime | None]]  # () -> (version of the data, when it last changed)
+
+
 def etag_for(release: str, scope: Scope, headers: Headers) -> str:
     selector = "\n".join(
         (scope["path"], scope.get("query_string", b"").decode("latin-1"), headers.get("accept", ""),
@@ -76,21 +81,22 @@ def not_modified(headers: Headers, etag: str, modified: datetime | None) -> bool
 
 
 class Conditional:
-    """Weak ETag and Last-Modified on every 200 GET; ``304 Not Modified`` to a client that has the release's answer."""
+    """Weak ETag and Last-Modified on every 200 GET; ``304 Not Modified`` to a client that has the current answer."""
 
-    def __init__(self, app: ASGIApp, release_id: str, created: datetime | None) -> None:
-        self.app, self.release, self.created = app, release_id, created
+    def __init__(self, app: ASGIApp, validators: Validators) -> None:
+        self.app, self.validators = app, validators
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in UNCACHED_PATHS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        etag = etag_for(self.release, scope, headers)
+        version, modified = self.validators()
+        etag = etag_for(version, scope, headers)
         validators = [(b"etag", etag.encode())]
-        if self.created is not None:
-            validators.append((b"last-modified", format_datetime(self.created, usegmt=True).encode()))
-        if not_modified(headers, etag, self.created):
+        if modified is not None:
+            validators.append((b"last-modified", format_datetime(modified, usegmt=True).encode()))
+        if not_modified(headers, etag, modified):
             await send({"type": "http.response.start", "status": 304, "headers": validators})
             await send({"type": "http.response.body", "body": b""})
             return

@@ -31,20 +31,26 @@ def environment() -> jinja2.Environment:
 
 
 def local_path(iri: str, base: str) -> str:
-    """Our own IRIs link to their page on this server: ``/id/x`` → ``/doc/x``, ``def#term`` → ``/def#term``;
-    others stay as they are. ``base`` is the configured base IRI (settings), never assumed.
+    """Where a link to ``iri`` goes: our own IRIs to their page on this server (``/id/x`` → ``/doc/x``,
+    ``def#term`` → ``/def#term``, a partner agency ``partner/a`` → ``/partners/a``); other http(s) IRIs stay as
+    they are; any other IRI (``javascript:``, ``data:``, ``urn:``…, which partners may write) gives "": pages show
+    it as text, never as a link. ``base`` is the configured base IRI (settings), never assumed.
 
     >>> base = "https://w3id.org/migkg/"
     >>> local_path(base + "id/event/fibemyd-2008", base), local_path(base + "def#heldIn", base)
     ('/doc/event/fibemyd-2008', '/def#heldIn')
-    >>> local_path("http://www.wikidata.org/entity/Q82151", base)
-    'http://www.wikidata.org/entity/Q82151'
+    >>> local_path("http://www.wikidata.org/entity/Q82151", base), local_path(base + "partner/onm", base)
+    ('http://www.wikidata.org/entity/Q82151', '/partners/onm')
+    >>> local_path("javascript:alert(1)", base), local_path(" JavaScript:alert(1)", base)
+    ('', '')
     """
     if iri.startswith(base + "id/"):
         return "/doc/" + iri[len(base) + 3 :]
     if iri.startswith(base + "def#"):
         return "/def#" + iri[len(base) + 4 :]
-    return iri
+    if iri.startswith(base + "partner/") and "/" not in iri[len(base) + 8 :]:
+        return "/partners/" + iri[len(base) + 8 :]
+    return iri if iri.startswith(("http://", "https://")) else ""
 
 
 def page(

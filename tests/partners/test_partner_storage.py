@@ -118,3 +118,20 @@ def test_writer_killed_mid_write_leaves_one_whole_version(tmp_path: Path) -> Non
         assert storage.graphs()[GRAPH].triples == n
         storage.commit(OTHER, version(1, 0), [])  # the next commit works and clears the killed writer's leftovers
         assert not list(root.rglob(".tmp-*"))
+
+
+@pytest.mark.build
+def test_committed_graph_survives_a_build_and_its_new_release(tmp_path: Path) -> None:
+    """Partner graphs live under the state directory, outside build/ and its releases: a whole ``migkg build``
+    (publishing a new release and switching build/current) leaves them as they were."""
+    from server.pipeline import build
+    from server.settings import REPO_ROOT
+
+    settings = Settings(repo_dir=REPO_ROOT, build_dir=tmp_path / "build", state_dir=tmp_path / "state")
+    storage = PartnerStorage(settings.partner_graphs_dir)
+    storage.commit(GRAPH, version(10, 0), DESCRIPTION, expect=None)
+    before = (storage.generation(), set(storage.quads()))
+    result = build.run(settings)
+    assert result.release is not None and settings.state_dir not in result.release.parents
+    after = PartnerStorage(settings.partner_graphs_dir)
+    assert (after.generation(), set(after.quads())) == before

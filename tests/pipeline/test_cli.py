@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from partner_graphs import GIVES_EFFECT, ITEM, PROGRAMME, publish
 
+from server import prefixes
 from server.cli import main
 from server.release import Release
 from server.settings import REPO_ROOT
@@ -25,6 +27,7 @@ def current(release: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     build.mkdir()
     (build / "current").symlink_to(release.path, target_is_directory=True)
     monkeypatch.setenv("MIGKG_BUILD_DIR", str(build))
+    monkeypatch.setenv("MIGKG_STATE_DIR", str(tmp_path / "var"))  # never the checkout's partner graphs
     return build
 
 
@@ -44,6 +47,16 @@ def test_query_from_file_defaults_to_sparql_json(
     (tmp_path / "q.rq").write_text(ASK, encoding="utf-8")
     assert main(["query", str(tmp_path / "q.rq")]) == 0
     assert b'"boolean":true' in capsysbinary.readouterr().out.replace(b" ", b"")
+
+
+@pytest.mark.build
+def test_query_sees_partner_graphs_beside_the_release(
+    current: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    publish(tmp_path / "var" / "partner-graphs", GIVES_EFFECT)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"SELECT ?p WHERE {{ ?p <{prefixes.MIG}givesEffectTo> <{ITEM}> }}"))
+    assert main(["query", "-f", "csv"]) == 0
+    assert capsysbinary.readouterr().out.decode().splitlines() == ["p", PROGRAMME]
 
 
 @pytest.mark.build

@@ -98,7 +98,8 @@ def test_timeline_table_renders_every_event_without_javascript(client: TestClien
 
 
 def test_network_around_un_desa_has_its_parent_and_co_organisers(client: TestClient) -> None:
-    """UN DESA has a parent (the UN Secretariat) and a co-organiser (Foundation Rosselli, of the 2006 Turin symposium)."""
+    """UN DESA has a parent (the UN Secretariat) and a co-organiser (Foundation Rosselli, of the 2006 Turin
+    symposium)."""
     direct = (
         f"SELECT ?p WHERE {{ <{UN_DESA}> mig:subOrganisationOf ?p FILTER NOT EXISTS {{ "
         f"<{UN_DESA}> mig:subOrganisationOf ?m . ?m mig:subOrganisationOf ?p }} }}"

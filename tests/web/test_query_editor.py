@@ -253,6 +253,12 @@ def test_submitted_select_renders_a_table_linking_our_iris_to_their_pages(client
     assert {lang.text() for lang in page.all("span", class_="term-lang")} >= {"@en", "@es"}
 
 
+def test_non_http_iri_in_a_result_is_shown_as_text_never_as_a_link(client: TestClient) -> None:
+    page = dom(client.get("/query", params={"query": "SELECT ?x { BIND(<javascript:alert(1)> AS ?x) }"}).text)
+    assert result_rows(page)[1] == ["javascript:alert(1)"]
+    assert page.one("table", id="results").one("a") is None  # type: ignore[union-attr]
+
+
 def test_typed_literal_shows_its_datatype(client: TestClient) -> None:
     page = dom(client.get("/query", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}).text)
     assert result_rows(page)[1] == ["32"]

@@ -6,7 +6,8 @@ does: SPARQL 1.1 Query only (no Update), the union of all graphs as default grap
 ``server.media``, and — when ``MIGKG_SERVICE_ALLOWLIST`` names any origin — ``sd:BasicFederatedQuery``
 with each allowed origin as ``mig:allowedServiceOrigin`` (the Service Description vocabulary has no term
 for which endpoints a service will call; an origin is a URI prefix, not a resource, hence an
-``xsd:anyURI`` literal, as VoID writes ``void:uriSpace``).
+``xsd:anyURI`` literal, as VoID writes ``void:uriSpace``). A partner graph's ``sd:Graph`` also states the agency
+that publishes it (``dcterms:publisher``, with its name) and when it last changed (``dcterms:modified``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pyoxigraph as ox
 from fastapi.responses import Response
 
 from server import media, prefixes
+from server.partners.catalogue import PartnerGraph
 
-_PREFIXES = ("sd", "void", "formats", "xsd", "mig")
+_PREFIXES = ("sd", "void", "formats", "xsd", "mig", "dcterms", "rdfs")
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -32,9 +34,14 @@ _ANY_URI = ox.NamedNode(prefixes.XSD + "anyURI")
 _ALLOWED_ORIGIN = ox.NamedNode(prefixes.MIG + "allowedServiceOrigin")
 
 
-def description(endpoint: str, graphs: Mapping[str, int], federation: Sequence[str] = ()) -> Iterator[ox.Triple]:
-    """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples and whose
-    SERVICE calls may reach the ``federation`` origins."""
+def description(
+    endpoint: str,
+    graphs: Mapping[str, int],
+    federation: Sequence[str] = (),
+    partners: Mapping[str, PartnerGraph] | None = None,
+) -> Iterator[ox.Triple]:
+    """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples, ``partners``
+    among them (described by their agencies), and whose SERVICE calls may reach the ``federation`` origins."""
     service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     yield ox.Triple(service, _TYPE, _sd("Service"))
     yield ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint))
@@ -58,6 +65,18 @@ def description(endpoint: str, graphs: Mapping[str, int], federation: Sequence[s
         yield ox.Triple(named, _sd("graph"), graph)
         yield ox.Triple(graph, _TYPE, _sd("Graph"))
         yield ox.Triple(graph, _TRIPLES, ox.Literal(str(triples), datatype=_INTEGER))
+        if partners and name in partners:
+            yield from published_by(graph, partners[name])
+
+
+def published_by(subject: ox.NamedNode | ox.BlankNode, graph: PartnerGraph) -> Iterator[ox.Triple]:
+    """Who publishes a partner graph (``subject`` stands for it) and when it last changed."""
+    agent = ox.NamedNode(graph.agent)
+    yield ox.Triple(subject, ox.NamedNode(prefixes.DCTERMS + "publisher"), agent)
+    yield ox.Triple(agent, ox.NamedNode(prefixes.RDFS + "label"), ox.Literal(graph.name))
+    if graph.modified:
+        modified = ox.Literal(graph.modified, datatype=ox.NamedNode(prefixes.XSD + "dateTime"))
+        yield ox.Triple(subject, ox.NamedNode(prefixes.DCTERMS + "modified"), modified)
 
 
 def serialize(triples: Iterator[ox.Triple], fmt: media.ResultFormat) -> bytes:

@@ -1,19 +1,24 @@
 """VoID (https://www.w3.org/TR/void/) at ``/.well-known/void``: the dataset, its class and property
 partitions, its links to Wikidata and GeoNames, its dumps, SPARQL endpoint and licence.
 
-``STATISTICS`` are run once per release (``statistics``); ``description`` is a pure function of their rows and of
-the URLs the client used.
+``STATISTICS`` are run once per release and generation of partner graphs (``statistics``); ``description`` is a
+pure function of their rows, of the partner graphs (each a ``void:subset`` with its size, agency and date, counted in
+the dataset's totals; their dump) and of the URLs the client used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 
 import pyoxigraph as ox
 
 from server import prefixes
 from server.release import FileInfo, Release
 from server.web.deps import Queries, Row
+from server.web.partners import DUMP as PARTNER_DUMP
+from server.web.partners import Catalogue
+from server.web.protocol import service_description
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 LINK_TARGETS = {"wikidata": prefixes.WD, "geonames": prefixes.GEONAMES}
@@ -34,12 +39,13 @@ _TYPE = ox.NamedNode(prefixes.RDF + "type")
 _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
 
 
-async def statistics(queries: Queries) -> dict[str, list[Row]]:
-    """The VoID statistics of this release, computed once and kept (the release never changes)."""
+async def statistics(queries: Queries, generation: int) -> dict[str, list[Row]]:
+    """The VoID statistics of this release with the partner graphs of ``generation``, computed once and kept until
+    the partner graphs change (the release never does)."""
     service = queries.service
-    if service.void_statistics is None:
-        service.void_statistics = {name: await queries.rows(q) for name, q in STATISTICS.items()}
-    return service.void_statistics
+    if service.void_statistics is None or service.void_statistics[0] != generation:
+        service.void_statistics = (generation, {name: await queries.rows(q) for name, q in STATISTICS.items()})
+    return service.void_statistics[1]
 
 
 def dumps(release: Release | None) -> dict[str, FileInfo]:
@@ -65,6 +71,7 @@ def description(
     base_iri: str,
     release: Release | None,
     stats: Mapping[str, Sequence[Row]],
+    partners: Catalogue | None = None,
 ) -> Iterator[ox.Triple]:
     dataset = ox.NamedNode(base_iri + "dataset")
     yield ox.Triple(dataset, _TYPE, _v("Dataset"))
@@ -79,20 +86,35 @@ def description(
     yield ox.Triple(dataset, _v("uriSpace"), ox.Literal(base_iri + "id/"))
     yield ox.Triple(dataset, _v("vocabulary"), ox.NamedNode(prefixes.ONTOLOGY_IRI))
     yield ox.Triple(dataset, _v("rootResource"), ox.NamedNode(base_iri + "id/"))
+    partners = partners or Catalogue(0, {}, {})
     if release is not None:
-        yield from _release(dataset, base_url, release)
+        yield from _release(dataset, base_url, release, partners)
+    yield from _partner_graphs(dataset, base_url, partners)
     yield from _partitions(dataset, base_iri, stats)
     yield from _linksets(dataset, base_iri, stats)
 
 
-def _release(dataset: ox.NamedNode, base_url: str, release: Release) -> Iterator[ox.Triple]:
-    """Size, date and version of the release, and its dumps."""
-    yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples))
-    modified = ox.Literal(release.metadata.created, datatype=ox.NamedNode(prefixes.XSD + "dateTime"))
-    yield ox.Triple(dataset, _dc("modified"), modified)
+def _release(dataset: ox.NamedNode, base_url: str, release: Release, partners: Catalogue) -> Iterator[ox.Triple]:
+    """Size (with the partner graphs'), date (of the last change) and version of the release, and its dumps."""
+    yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples + sum(partners.sizes.values())))
+    changed = [release.metadata.created, *(g.modified for g in partners.graphs.values() if g.modified)]
+    modified = max(changed, key=datetime.fromisoformat)
+    yield ox.Triple(dataset, _dc("modified"), ox.Literal(modified, datatype=ox.NamedNode(prefixes.XSD + "dateTime")))
     yield ox.Triple(dataset, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
     for name in sorted(dumps(release)):
         yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name}"))
+
+
+def _partner_graphs(dataset: ox.NamedNode, base_url: str, partners: Catalogue) -> Iterator[ox.Triple]:
+    """Each partner graph as a subset (its size, agency and date), and the partner dump."""
+    for graph in partners.graphs.values():
+        subset = ox.NamedNode(graph.iri)
+        yield ox.Triple(dataset, _v("subset"), subset)
+        yield ox.Triple(subset, _TYPE, _v("Dataset"))
+        yield ox.Triple(subset, _v("triples"), _count(partners.sizes.get(graph.iri, graph.triples)))
+        yield from service_description.published_by(subset, graph)
+    if partners.graphs:
+        yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{PARTNER_DUMP}"))
 
 
 def _partitions(dataset: ox.NamedNode, base_iri: str, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:

@@ -1,7 +1,8 @@
 """What the graph says about one entity, shaped for its page (``/doc/…``): pure functions from SPARQL rows to a
 view, and ``load``, which runs the queries built here. Every fact keeps the named graph it sits in, so the page can
 say how we know it: the quoted passage of an excerpt, or the build (inferred), a package (reference), our own
-vocabulary (ontology, topics).
+vocabulary (ontology, topics), or a partner agency (its graph's description: who stated it, and when). What other
+entities state about this one ("Referred to by") keeps the partner graphs it is stated in, for the same badge.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from server import prefixes
+from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
 from server.web.labels import EXTERNAL_LABELS, iri_ref, labels_query, local_name, pick_label
 
@@ -36,10 +38,13 @@ def incoming_counts_query(entity: str) -> str:
 
 
 def incoming_query(entity: str, prop: str, page: int) -> str:
+    """``?s ?graphs``: one page of the subjects stating ``prop`` of ``entity``, each with the graphs stating it
+    (space-separated: an IRI has no space)."""
     offset = (page - 1) * INCOMING_PAGE
     return (
-        f"SELECT DISTINCT ?s WHERE {{ {_stated(f'?s {iri_ref(prop)} {iri_ref(entity)}')} }} "
-        f"ORDER BY ?s LIMIT {INCOMING_PAGE} OFFSET {offset}"
+        f"SELECT ?s (GROUP_CONCAT(DISTINCT STR(?_g); separator=' ') AS ?graphs) "
+        f"WHERE {{ {_stated(f'?s {iri_ref(prop)} {iri_ref(entity)}')} }} "
+        f"GROUP BY ?s ORDER BY ?s LIMIT {INCOMING_PAGE} OFFSET {offset}"
     )
 
 
@@ -87,15 +92,17 @@ class Term:
 
 @dataclass(frozen=True)
 class Evidence:
-    """How we know a fact: the graph it sits in and, for an excerpt, its quote and place in the source."""
+    """How we know a fact: the graph it sits in and, for an excerpt, its quote and place in the source; for a
+    partner graph, the agency that stated it (``partner``: None if the graph is not described)."""
 
     graph: str
-    kind: str  # "excerpt", "inferred", "reference", "vocabulary", "sources", "other"
+    kind: str  # "excerpt", "inferred", "reference", "vocabulary", "sources", "partner", "other"
     quote: str = ""
     source: str = ""
     source_label: str = ""
     start: int = 0
     end: int = 0
+    partner: PartnerGraph | None = None
 
 
 @dataclass
@@ -114,7 +121,7 @@ class Group:
 class IncomingGroup:
     prop: Term
     count: int
-    subjects: list[Term]
+    subjects: list[Fact]  # each subject, with the partner graphs stating it as its evidence
 
 
 @dataclass
@@ -150,6 +157,8 @@ def graph_kind(graph: str) -> str:
         return "vocabulary"
     if graph == prefixes.GRAPH_SOURCES:
         return "sources"
+    if graph.startswith(prefixes.GRAPH_PARTNER):
+        return "partner"
     return "other"
 
 
@@ -174,8 +183,10 @@ def _term(binding: Mapping[str, str], labels: Labels, languages: Sequence[str]) 
     return Term(value, "literal", language=binding.get("xml:lang", ""), datatype=binding.get("datatype", ""))
 
 
-def _evidence(graph: str, by_graph: Mapping[str, Row]) -> Evidence:
+def _evidence(graph: str, by_graph: Mapping[str, Row], partners: Mapping[str, PartnerGraph] | None = None) -> Evidence:
     kind = graph_kind(graph)
+    if kind == "partner":
+        return Evidence(graph, kind, partner=(partners or {}).get(graph))
     row = by_graph.get(graph)
     if kind == "excerpt" and row is not None:
         source_label = row.get("sourceLabel", {}).get("value", "")
@@ -207,8 +218,24 @@ def iris_to_label(outgoing: Iterable[Row], incoming_counts: Iterable[Row], entit
     return iris
 
 
+def partner_graphs(outgoing: Iterable[Row], incoming_first: Mapping[str, Sequence[Row]]) -> set[str]:
+    """The partner graphs the entity's statements and the shown incoming ones sit in (their descriptions are asked
+    for with ``catalogue.graphs_query``)."""
+    graphs = {row["g"]["value"] for row in outgoing}
+    graphs.update(g for rows in incoming_first.values() for row in rows for g in _graphs(row))
+    return {g for g in graphs if graph_kind(g) == "partner"}
+
+
+def _graphs(row: Row) -> list[str]:
+    return row.get("graphs", {}).get("value", "").split()
+
+
 def _outgoing(
-    outgoing: Iterable[Row], labels: Labels, by_graph: Mapping[str, Row], languages: Sequence[str]
+    outgoing: Iterable[Row],
+    labels: Labels,
+    by_graph: Mapping[str, Row],
+    languages: Sequence[str],
+    partners: Mapping[str, PartnerGraph],
 ) -> tuple[list[Group], list[Term]]:
     """The entity's statements grouped by property (its name first), each value with its evidence; and its types."""
     rdf_type, rdfs_label = prefixes.RDF + "type", prefixes.RDFS + "label"
@@ -221,7 +248,7 @@ def _outgoing(
         key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
         fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
         if all(ev.graph != g for ev in fact.evidence):
-            fact.evidence.append(_evidence(g, by_graph))
+            fact.evidence.append(_evidence(g, by_graph, partners))
     groups = [
         Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
         for p, facts in grouped.items()
@@ -232,17 +259,24 @@ def _outgoing(
 
 
 def _incoming(
-    counts: Iterable[Row], first: Mapping[str, Sequence[Row]], labels: Labels, languages: Sequence[str]
+    counts: Iterable[Row],
+    first: Mapping[str, Sequence[Row]],
+    labels: Labels,
+    languages: Sequence[str],
+    partners: Mapping[str, PartnerGraph],
 ) -> list[IncomingGroup]:
-    """What refers to the entity, by property: how many subjects, and the page of them shown."""
+    """What refers to the entity, by property: how many subjects, and the page of them shown, each with the
+    partner graphs that state it."""
+
+    def referrer(r: Row) -> Fact:
+        term = Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
+        return Fact(term, [_evidence(g, {}, partners) for g in _graphs(r) if graph_kind(g) == "partner"])
+
     incoming = [
         IncomingGroup(
             _term({"type": "uri", "value": row["p"]["value"]}, labels, languages),
             int(row["n"]["value"]),
-            [
-                Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
-                for r in first.get(row["p"]["value"], [])
-            ],
+            [referrer(r) for r in first.get(row["p"]["value"], [])],
         )
         for row in counts
     ]
@@ -257,11 +291,14 @@ def entity_view(
     incoming_counts: Iterable[Row],
     incoming_first: Mapping[str, Sequence[Row]],
     languages: Sequence[str],
+    partners: Mapping[str, PartnerGraph] | None = None,
 ) -> EntityView:
-    """The page's view of ``entity`` from the rows of the queries above."""
+    """The page's view of ``entity`` from the rows of the queries above (``partners``: the descriptions of the
+    partner graphs among them)."""
     labels, alts = _labels(label_rows)
+    partners = partners or {}
     by_graph = {row["g"]["value"]: row for row in evidence_rows}
-    outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages)
+    outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages, partners)
     label, language = pick_label(labels.get(entity, []), languages)
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
     return EntityView(
@@ -271,7 +308,7 @@ def entity_view(
         sorted(set(alts.get(entity, [])) | {t for t, _ in labels.get(entity, []) if t != label}),
         types,
         outgoing_groups,
-        _incoming(incoming_counts, incoming_first, labels, languages),
+        _incoming(incoming_counts, incoming_first, labels, languages, partners),
         len(excerpts),
         mentions_by_source(by_graph.values()),
     )
@@ -293,4 +330,6 @@ async def load(
     iris.update(r["s"]["value"] for rs in first.values() for r in rs if r["s"]["type"] == "uri")
     labels = await queries.rows(labels_query(iris))
     evidence = await queries.rows(mentions_query(entity))
-    return entity_view(entity, outgoing, labels, evidence, counts, first, languages)
+    graphs = partner_graphs(outgoing, first)
+    partners = from_rows(await queries.rows(graphs_query(graphs))) if graphs else {}
+    return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners)

@@ -1,5 +1,6 @@
-"""What search shows (``/search``, ``/api/search``): the hits of the release's full-text index (``server.search``)
-with their labels in the reader's languages, the matches marked, and the types found with their counts."""
+"""What search shows (``/search``, ``/api/search``): the hits of the release's full-text index (``server.search``),
+extended with the partner graphs' entities (``web.partners``), with their labels in the reader's languages, the
+matches marked, and the types found with their counts."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ PAGE_SIZE = 20
 
 
 async def run_search(service: Service, q: str, type_filter: str | None, limit: int, offset: int) -> Results:
-    if service.release is None:
+    """Hits in the release's index, with the partner graphs' entities of the current generation added to it."""
+    index = await anyio.to_thread.run_sync(service.partners.search_index)
+    if index is None:
         return Results(0, [], {})
-    call = functools.partial(search, service.release.search_index, q, type_filter or None, limit, offset)
+    call = functools.partial(search, index, q, type_filter or None, limit, offset)
     return await anyio.to_thread.run_sync(call)
 
 

@@ -1,0 +1,138 @@
+"""Partner graphs served by the store beside the release: loaded at start, followed commit by commit by every
+query worker before each query, in the union default graph once per distinct triple."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from partner_graphs import PROGRAMME, PROGRAMMES, publish, withdraw
+from waiting import wait_until
+
+from server import prefixes
+from server.release import Release
+from server.store.base import QueryFailed
+from server.store.embedded import EmbeddedStore
+from server.store.pool import WorkerPool
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
+SNAPSHOT = FIXTURE / "snapshot.nq"
+EVENT, CUENCA = prefixes.ID + "event/fibemyd-2008", prefixes.ID + "place/cuenca"
+HELD_IN = f"<{EVENT}> <{prefixes.MIG}heldIn> <{CUENCA}> ."  # stated by two excerpts of the fixture release
+PARTNER_FACTS = f"<{PROGRAMME}> <{prefixes.RDFS}label> 'Programa' ; <{prefixes.MIG}implementedIn> <{CUENCA}> ."
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
+
+
+def count(store: EmbeddedStore | WorkerPool, pattern: str) -> int:
+    body = store.query(COUNT.format(pattern=pattern), accept="text/csv").body
+    return int(body.split()[-1])
+
+
+def sees_programme(store: EmbeddedStore | WorkerPool) -> bool:
+    return count(store, f"<{PROGRAMME}> ?p ?o") > 0
+
+
+@pytest.fixture
+def partners_dir(tmp_path: Path) -> Path:
+    return tmp_path / "partner-graphs"
+
+
+@pytest.fixture
+def pool(partners_dir: Path) -> Iterator[WorkerPool]:
+    pool = WorkerPool(SNAPSHOT, workers=2, timeout=30.0, partners_dir=partners_dir)
+    assert pool.wait_ready(60), pool.failure
+    wait_until(lambda: pool.status()["loaded"] == 2, 60, "two loaded workers", pool.status)
+    yield pool
+    pool.close()
+
+
+def test_see_commit_and_delete_at_next_query_on_every_worker(pool: WorkerPool, partners_dir: Path) -> None:
+    """Idle workers wait in a FIFO queue, so ``workers`` consecutive queries are answered by each worker in turn."""
+    assert [sees_programme(pool) for _ in range(2)] == [False, False]
+    publish(partners_dir, PARTNER_FACTS)
+    assert [sees_programme(pool) for _ in range(2)] == [True, True]
+    assert [sees_programme(pool) for _ in range(2)] == [True, True]
+    withdraw(partners_dir)
+    assert [sees_programme(pool) for _ in range(2)] == [False, False]
+
+
+def test_list_partner_graphs_of_current_generation_in_pool_graphs(pool: WorkerPool, partners_dir: Path) -> None:
+    release = Release.open(FIXTURE).metadata.graphs
+    assert pool.graphs() == release
+    publish(partners_dir, PARTNER_FACTS)
+    graphs = pool.graphs()
+    assert graphs[PROGRAMMES] == 2 and graphs[prefixes.GRAPH_PARTNER_PROVENANCE] > 0
+    assert {g: n for g, n in graphs.items() if g in release} == release
+    withdraw(partners_dir)
+    assert pool.graphs() == release
+
+
+def test_count_triple_stated_by_release_and_partner_once_in_union(partners_dir: Path) -> None:
+    store = EmbeddedStore(SNAPSHOT, partners_dir)
+    publish(partners_dir, f"{HELD_IN} {PARTNER_FACTS}")
+    assert count(store, HELD_IN) == 1
+    assert count(store, f"GRAPH <{PROGRAMMES}> {{ {HELD_IN} }}") == 1
+    assert count(store, f"GRAPH ?g {{ {HELD_IN} }}") == 3  # two excerpts and the partner graph
+    withdraw(partners_dir)
+    assert count(store, HELD_IN) == 1  # the release still states it
+    assert count(store, f"<{PROGRAMME}> ?p ?o") == 0
+    assert count(store, f"GRAPH <{prefixes.GRAPH_PARTNER_PROVENANCE}> {{ ?s ?p ?o }}") == 0
+    assert store.graphs() == Release.open(FIXTURE).metadata.graphs
+
+
+def test_replace_partner_graph_removing_only_triples_no_graph_states(partners_dir: Path) -> None:
+    store = EmbeddedStore(SNAPSHOT, partners_dir)
+    publish(partners_dir, f"{HELD_IN} {PARTNER_FACTS}")
+    publish(partners_dir, f"<{PROGRAMME}> <{prefixes.RDFS}label> 'Programa' .")
+    assert count(store, f"<{PROGRAMME}> ?p ?o") == 1
+    assert count(store, HELD_IN) == 1
+    assert store.graphs()[PROGRAMMES] == 1
+
+
+def test_load_partner_graphs_committed_before_start(partners_dir: Path) -> None:
+    publish(partners_dir, PARTNER_FACTS)
+    restarted = EmbeddedStore(SNAPSHOT, partners_dir)
+    assert sees_programme(restarted) and restarted.graphs()[PROGRAMMES] == 2
+    assert not sees_programme(EmbeddedStore(SNAPSHOT))  # no partners directory: the release alone
+
+
+def test_never_show_half_a_swap_to_concurrent_queries(partners_dir: Path) -> None:
+    """Two versions of a graph, 200 triples each and none in common, committed in turn while queries count the
+    partner's triples in the union: every count is a whole version's."""
+    versions = [
+        " ".join(f"<{PROGRAMME}/{i}> <{prefixes.RDFS}label> 'v{v} {i}' ." for i in range(200)) for v in range(2)
+    ]
+    publish(partners_dir, versions[0])
+    store = EmbeddedStore(SNAPSHOT, partners_dir)
+    pattern = f'?s <{prefixes.RDFS}label> ?o FILTER(STRSTARTS(STR(?s), "{PROGRAMME}/"))'
+    seen: list[int] = []
+    done = threading.Event()
+
+    def query() -> None:
+        while not done.is_set():
+            seen.append(count(store, pattern))
+
+    readers = [threading.Thread(target=query) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for commit in range(1, 9):
+        publish(partners_dir, versions[commit % 2])
+        served = f"?s ?p 'v{commit % 2} 0'"
+        wait_until(lambda: count(store, served) == 1, 30, f"commit {commit} to be served")  # noqa: B023 (called now)
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert seen and set(seen) == {200}
+
+
+def test_fail_the_query_and_keep_serving_when_partner_graphs_cannot_be_read(partners_dir: Path) -> None:
+    store = EmbeddedStore(SNAPSHOT, partners_dir)
+    publish(partners_dir, PARTNER_FACTS)
+    for stored in (partners_dir / "objects").glob("*.nq"):
+        stored.write_text("<not N-Quads", encoding="utf-8")
+    with pytest.raises(QueryFailed, match="partner graphs could not be read"):
+        sees_programme(store)
+    publish(partners_dir, f"<{PROGRAMME}> <{prefixes.RDFS}label> 'Programa' .")  # a new object file, readable
+    assert count(store, f"<{PROGRAMME}> ?p ?o") == 1
