@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import SplitResult, urlsplit
 
 from server import prefixes
+from server.federation.origins import OriginError, allowlist_origin
 from server.partners import files
 
 AGENCY: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -37,7 +37,6 @@ TOKEN_PREFIX: Final = "migkg_"
 TOKEN_BYTES: Final = 32  # 256 bits
 _TOKEN_ID_DOMAIN: Final = b"migkg token id\x00"
 _FORMAT: Final = 1
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 class RegistryError(ValueError):
@@ -119,32 +118,17 @@ def check_agency(agency: str) -> str:
 
 
 def normalise_origin(value: str) -> str:
-    """An exact web origin, ``scheme://host[:port]``, lower-cased and without the scheme's default port
-    (the form browsers send in ``Origin``). Paths, queries, fragments and credentials are refused."""
-    text = value.strip()
+    """An exact web origin, ``scheme://host[:port]``, lower-cased and without the scheme's default port (the form
+    browsers send in ``Origin``), read by the one strict origin parser (``federation.origins``). Paths, queries,
+    fragments and credentials are refused.
+
+    >>> normalise_origin("HTTPS://Acme.Example:443/")
+    'https://acme.example'
+    """
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as e:
+        return str(allowlist_origin(value))
+    except OriginError as e:
         raise RegistryError(f"invalid origin {value!r}: {e}") from None
-    problem = _origin_problem(text, parts)
-    if problem:
-        raise RegistryError(f"invalid origin {value!r}: {problem}")
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
-
-
-def _origin_problem(text: str, parts: SplitResult) -> str | None:
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
-        return "the scheme must be http or https"
-    if not parts.hostname:
-        return "it has no host"
-    if parts.username is not None or parts.password is not None:
-        return "an origin has no user name or password"
-    if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
-        return "an origin has no path, query or fragment (scheme://host[:port] only)"
-    return None
 
 
 def _partner_from_json(raw: dict[str, Any]) -> Partner:
