@@ -98,6 +98,7 @@ GRAPH_SOURCES: Final = GRAPH + "sources"
 GRAPH_TOPICS: Final = GRAPH + "topics"
 GRAPH_DISCREPANCIES: Final = GRAPH + "discrepancies"
 GRAPH_PROVENANCE: Final = GRAPH + "provenance"
+GRAPH_MENTIONS: Final = GRAPH + "mentions"
 GRAPH_REFERENCE: Final = GRAPH + "reference/"
 # Partner graphs (mutable, durable, outside the release): graph/partner/<agency>/<dataset>, each described (who,
 # when, size, sha256, SHACL report) in the one graph graph/partner-provenance, which no partner may write.

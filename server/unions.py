@@ -2,8 +2,8 @@
 
 * ``SERVED``: every graph. The SPARQL default graph of every reader of a release (the endpoint, ``migkg stats``,
   the data tests) and of the build's graph-wide checks and search index (DESIGN.md §2, §5).
-* ``ASSERTED``: every graph but the ontology, the alignments and the inferences — what curators and packages
-  assert; the data SHACL validates and the reasoner's ABox is drawn from (DESIGN.md §4).
+* ``ASSERTED``: every graph but the ontology, the alignments, the inferences and the mention index — what curators
+  and packages assert; the data SHACL validates and the reasoner's ABox is drawn from (DESIGN.md §4).
 
 A union is formed by copying its graphs' triples into the store's default graph with one SPARQL UPDATE, rather
 than asked of pyoxigraph with ``use_default_graph_as_union``: in pyoxigraph 0.5.13 that flag (like several
@@ -92,7 +92,10 @@ class Union:
 
 
 SERVED = Union("served")
-ASSERTED = Union("asserted", frozenset({prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_ALIGNMENTS, prefixes.GRAPH_INFERRED}))
+ASSERTED = Union(
+    "asserted",
+    frozenset({prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_ALIGNMENTS, prefixes.GRAPH_INFERRED, prefixes.GRAPH_MENTIONS}),
+)
 
 
 def form(store: Store, union: Union = SERVED) -> Store:

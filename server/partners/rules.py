@@ -38,6 +38,7 @@ _RELEASE_GRAPHS: Final = {
     prefixes.GRAPH_ALIGNMENTS: "the ontology's alignments",
     prefixes.GRAPH_INFERRED: "the reasoner's inferences",
     prefixes.GRAPH_PROVENANCE: "the provenance of the curated excerpts",
+    prefixes.GRAPH_MENTIONS: "the mention index",
     prefixes.GRAPH_SOURCES: "the source documents' metadata",
     prefixes.GRAPH_TOPICS: "the topic scheme",
     prefixes.GRAPH_DISCREPANCIES: "the recorded discrepancies",

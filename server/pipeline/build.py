@@ -1,4 +1,4 @@
-"""The build, step by step: load → quotes → reason → materialise → validate → publish, with progress and timings.
+"""The build, step by step: load → quotes → mentions → reason → materialise → validate → publish, with progress and timings.
 
 Each step is one call into its module, which owns the conversions it needs (``reason``: pyoxigraph ↔ owlready2;
 ``validate``: pyoxigraph → rdflib). ``run`` returns a BuildResult or raises BuildError; with ``publish=False``
@@ -18,7 +18,7 @@ from pathlib import Path
 from pyoxigraph import Quad
 
 from server import search
-from server.pipeline import load, materialise, publish, quotes, reason, validate
+from server.pipeline import load, materialise, mentions, publish, quotes, reason, validate
 from server.settings import Settings
 
 Progress = Callable[[str], None]
@@ -52,7 +52,12 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
             f"  {len(loaded.quads)} quads from {len(loaded.files)} curated file(s), {len(loaded.excerpts)} excerpts"
         )
     with step("quotes"):
-        quads = loaded.quads + quotes.provenance(loaded.excerpts, loaded.texts)
+        positions = quotes.resolve(loaded.excerpts, loaded.texts)
+        quads = loaded.quads + quotes.provenance(loaded.excerpts, positions)
+    with step("mentions"):
+        index = mentions.index(loaded.quads, loaded.excerpts, positions, loaded.texts)
+        quads += index.quads + mentions.provenance(started)
+        progress(f"  {len(index.quads)} mention-index triples; {len(index.ambiguous)} name(s) shared by several entities")
     with step("reason"):
         reasoning = reason.reason_over(quads, settings)
         progress(f"  consistent ({reasoning.software}); {len(reasoning.inferred)} triples from the reasoner")

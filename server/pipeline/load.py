@@ -5,8 +5,9 @@
 * ``data/topics/*.ttl`` → ``graph/topics``;
 * ``data/curated/*.trig`` → one graph per excerpt; the excerpt descriptions (the triples about graph names
   in the file's default graph) are collected separately, to be completed by the quote step and published
-  in ``graph/provenance``. Any other triple in a curated file's default graph is an error: every fact sits
-  in an excerpt graph;
+  in ``graph/provenance``. An excerpt may be described with no graph: a passage other excerpts need as context
+  (``mig:hasContext``: a heading, a list's lead-in) that states no fact of its own. Any other triple in a curated
+  file's default graph is an error: every fact sits in an excerpt graph;
 * ``data/discrepancies.ttl`` → ``graph/discrepancies``; the reference graphs (``reference.py``).
 """
 
@@ -34,6 +35,7 @@ RDF_TYPE = NamedNode(prefixes.RDF + "type")
 MIG_FILE_NAME = NamedNode(prefixes.MIG + "fileName")
 MIG_SHA256 = NamedNode(prefixes.MIG + "sha256")
 MIG_SOURCE_DOCUMENT = NamedNode(prefixes.MIG + "SourceDocument")
+MIG_EXCERPT = NamedNode(prefixes.MIG + "Excerpt")
 
 GraphName = NamedNode | BlankNode | DefaultGraph
 
@@ -206,7 +208,8 @@ def read_curated(path: Path) -> CuratedFile:
     quads = parse_file(path)
     text = path.read_text(encoding="utf-8")
     default = [Triple(q.subject, q.predicate, q.object) for q in quads if isinstance(q.graph_name, DefaultGraph)]
-    graph_names = {q.graph_name for q in quads if not isinstance(q.graph_name, DefaultGraph)}
+    context_only = {t.subject for t in default if t.predicate == RDF_TYPE and t.object == MIG_EXCERPT}
+    graph_names = {q.graph_name for q in quads if not isinstance(q.graph_name, DefaultGraph)} | context_only
     described = {t.subject for t in default if t.subject in graph_names}
     problems: list[str] = []
     used: set[Triple] = set()

@@ -104,9 +104,8 @@ def position_quads(excerpt: NamedNode, position: Position, graph: NamedNode) -> 
     ]
 
 
-def provenance(excerpts: list[ExcerptDescription], sources: dict[str, SourceText]) -> list[Quad]:
-    """Every excerpt's description as curated plus the offsets of its quote, in ``graph/provenance``."""
-    positions = resolve(excerpts, sources)
+def provenance(excerpts: list[ExcerptDescription], positions: dict[str, Position]) -> list[Quad]:
+    """Every excerpt's description as curated plus the offsets of its quote (``resolve``), in ``graph/provenance``."""
     graph = NamedNode(prefixes.GRAPH_PROVENANCE)
     out: list[Quad] = []
     for ex in excerpts:

@@ -16,7 +16,7 @@ from server.pipeline.reason import Reasoning, reason_over
 from server.release import Release
 from server.settings import REPO_ROOT, Settings
 
-STEPS = ["load", "quotes", "reason", "materialise", "validate", "publish"]
+STEPS = ["load", "quotes", "mentions", "reason", "materialise", "validate", "publish"]
 ONTOLOGY = parse_file(REPO_ROOT / "ontology" / "migkg.ttl", prefixes.GRAPH_ONTOLOGY)
 RDF_TYPE = NamedNode(prefixes.RDF + "type")
 WORKSHOP = NamedNode(prefixes.ID + "event/w")

@@ -23,13 +23,19 @@ GRAPHS = {
     prefixes.GRAPH_TOPICS: ox.NamedNode(prefixes.SKOS + "Concept"),
     prefixes.GRAPH_DISCREPANCIES: ox.NamedNode(prefixes.MIG + "Discrepancy"),
     prefixes.GRAPH_PROVENANCE: ox.NamedNode(prefixes.MIG + "Excerpt"),
+    prefixes.GRAPH_MENTIONS: ox.NamedNode(prefixes.MIG + "DocumentSection"),
     prefixes.GRAPH_REFERENCE + "pycountry": ox.NamedNode(prefixes.MIG + "Country"),
 }
 QUADS = [ox.Quad(EVENT, RDF_TYPE, cls, ox.NamedNode(g)) for g, cls in GRAPHS.items()] + [
     ox.Quad(EVENT, HELD_IN, PLACE, EXCERPT_1),
     ox.Quad(EVENT, HELD_IN, PLACE, EXCERPT_2),
 ]
-LEFT_OUT_OF_ASSERTED = {prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_ALIGNMENTS, prefixes.GRAPH_INFERRED}
+LEFT_OUT_OF_ASSERTED = {
+    prefixes.GRAPH_ONTOLOGY,
+    prefixes.GRAPH_ALIGNMENTS,
+    prefixes.GRAPH_INFERRED,
+    prefixes.GRAPH_MENTIONS,
+}
 
 
 def graphs_in(union: unions.Union) -> set[str]:

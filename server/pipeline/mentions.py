@@ -1,0 +1,216 @@
+"""The mention index (DESIGN.md §2): which named entities every passage, section and source document names.
+
+A name is *printed* when a source prints it: every ``rdfs:label``, ``skos:altLabel`` and ``mig:acronym`` of an
+entity, except the names curators coined (``mig:displayName``). The build looks each printed name up, token by
+token and case-sensitively, in the text of every excerpt's quote, every section of a source and every source
+document as a whole, and states what it finds in ``graph/mentions``:
+
+* ``excerpt mig:mentions entity`` for the names in its quote;
+* ``excerpt mig:inSection section`` for the innermost section containing the quote;
+* ``section mig:mentions entity`` and ``source mig:mentions entity`` for the names anywhere in their text.
+
+A section (``mig:DocumentSection``) is curated as the excerpt of its heading: its text runs from the heading to
+the next heading of the same or a higher level (fewer ``mig:partOf`` steps to its document). A name that two
+entities share is looked up for neither (``ambiguous``): the shared-label check reports those. Names are the
+entities' printed names only — organisations, countries, places, events, instruments, documents, people,
+commitment documents and practices; items, roles, memberships, figures and topics are named only by curators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from server import prefixes
+from server.pipeline.load import ExcerptDescription, SourceText
+from server.pipeline.quotes import Position
+
+NAMED_TYPES = ("organisation", "country", "place", "event", "instrument", "document", "person", "commitment", "practice")
+_NAMEABLE = re.compile(rf"^{re.escape(prefixes.ID)}(?:{'|'.join(NAMED_TYPES)})/[^/]+$")
+_NAME_PREDICATES = frozenset(
+    {prefixes.RDFS + "label", prefixes.SKOS + "altLabel", prefixes.SKOS + "prefLabel", prefixes.MIG + "acronym"}
+)
+_DISPLAY_NAME = prefixes.MIG + "displayName"
+_TYPE = prefixes.RDF + "type"
+_PART_OF = prefixes.MIG + "partOf"
+_SECTION_TYPES = frozenset({prefixes.MIG + "DocumentSection", prefixes.MIG + "Annex"})
+_MARKUP = re.compile(r"<[^>]{1,40}>|\*+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_SKIPPED_GRAPHS = frozenset({prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_ALIGNMENTS, prefixes.GRAPH_INFERRED})
+
+Tokens = tuple[str, ...]
+
+
+def tokens(text: str) -> Tokens:
+    """Words and punctuation of ``text``, markup (``**``, ``<i>``) and whitespace dropped.
+
+    >>> tokens("**Organized by:** the <i>Government of El Salvador</i>'s office")
+    ('Organized', 'by', ':', 'the', 'Government', 'of', 'El', 'Salvador', "'", 's', 'office')
+    """
+    return tuple(_TOKEN.findall(_MARKUP.sub(" ", text)))
+
+
+def is_nameable(iri: str) -> bool:
+    """Whether an IRI is an entity a source names (not an item, role, membership, figure or topic).
+
+    >>> is_nameable(prefixes.ID + "organisation/iom"), is_nameable(prefixes.ID + "commitment/montevideo-2006/p25q")
+    (True, False)
+    """
+    return bool(_NAMEABLE.match(iri))
+
+
+def _usable(name: Tokens) -> bool:
+    """A name long enough to look up: two tokens or more, or one of three characters, or an upper-case acronym."""
+    return len(name) > 1 or (len(name) == 1 and (len(name[0]) > 2 or (len(name[0]) == 2 and name[0].isupper())))
+
+
+@dataclass(frozen=True)
+class Names:
+    """Printed names (as token tuples) of nameable entities, and the names left out because several share them."""
+
+    by_name: Mapping[Tokens, str]
+    ambiguous: frozenset[Tokens] = frozenset()
+    longest: int = field(default=0)
+
+    def found_in(self, text: str) -> set[str]:
+        """The entities whose printed name occurs in ``text`` (the longest name at each position).
+
+        >>> names = Names({("El", "Salvador"): "slv", ("Government", "of", "El", "Salvador"): "gov"}, longest=4)
+        >>> sorted(names.found_in("the Government of El Salvador hosted it"))
+        ['gov', 'slv']
+        >>> names.found_in("El Salvadoran")
+        set()
+        """
+        words, found = tokens(text), set[str]()
+        for i in range(len(words)):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                entity = self.by_name.get(words[i : i + n])
+                if entity is not None:
+                    found.add(entity)
+                    break
+        return found
+
+
+def printed_names(quads: Iterable[Quad]) -> Names:
+    """Every printed name of every nameable entity in ``quads`` (coined display names left out)."""
+    coined: set[tuple[str, str]] = set()
+    named: dict[Tokens, set[str]] = defaultdict(set)
+    candidates: list[tuple[str, str]] = []
+    for q in quads:
+        if isinstance(q.graph_name, NamedNode) and q.graph_name.value in _SKIPPED_GRAPHS:
+            continue
+        if not isinstance(q.subject, NamedNode) or not isinstance(q.object, Literal):
+            continue
+        if q.predicate.value == _DISPLAY_NAME:
+            coined.add((q.subject.value, q.object.value))
+        elif q.predicate.value in _NAME_PREDICATES and is_nameable(q.subject.value):
+            candidates.append((q.subject.value, q.object.value))
+    for entity, name in candidates:
+        words = tokens(name)
+        if (entity, name) not in coined and _usable(words):
+            named[words].add(entity)
+    unique = {name: next(iter(es)) for name, es in named.items() if len(es) == 1}
+    shared = frozenset(name for name, es in named.items() if len(es) > 1)
+    return Names(unique, shared, max((len(n) for n in unique), default=0))
+
+
+@dataclass(frozen=True)
+class Section:
+    iri: str
+    source: str
+    start: int
+    depth: int
+    end: int = 0
+
+
+def sections(
+    excerpts: Iterable[ExcerptDescription], facts: Iterable[Quad], positions: Mapping[str, Position],
+    texts: Mapping[str, SourceText],
+) -> list[Section]:
+    """Each curated section with the span of its text: from its heading's excerpt to the next heading of the same or
+    a higher level in its source (or the end of the text)."""
+    source_of = {ex.graph.value: ex.source for ex in excerpts}
+    heading: dict[str, tuple[int, str]] = {}
+    parent: dict[str, str] = {}
+    for q in facts:
+        graph = q.graph_name.value if isinstance(q.graph_name, NamedNode) else ""
+        if q.predicate.value == _TYPE and q.object.value in _SECTION_TYPES and graph in positions:
+            start = positions[graph].start
+            if q.subject.value not in heading or start < heading[q.subject.value][0]:
+                heading[q.subject.value] = (start, source_of[graph])
+        elif q.predicate.value == _PART_OF and isinstance(q.object, NamedNode):
+            parent[q.subject.value] = q.object.value
+
+    def depth(iri: str, seen: frozenset[str] = frozenset()) -> int:
+        up = parent.get(iri)
+        return 1 + depth(up, seen | {iri}) if up in heading and up not in seen else 1
+
+    found = sorted((Section(iri, src, start, depth(iri)) for iri, (start, src) in heading.items()), key=lambda s: s.start)
+    spans = []
+    for s in found:
+        later = [t.start for t in found if t.source == s.source and t.start > s.start and t.depth <= s.depth]
+        spans.append(Section(s.iri, s.source, s.start, s.depth, min(later, default=len(texts[s.source].text))))
+    return spans
+
+
+def innermost(spans: list[Section], source: str, at: int) -> str | None:
+    """The deepest section of ``source`` whose text contains offset ``at``.
+
+    >>> spans = [Section("a", "s", 0, 1, 100), Section("b", "s", 10, 2, 50)]
+    >>> innermost(spans, "s", 20), innermost(spans, "s", 60), innermost(spans, "s", 200)
+    ('b', 'a', None)
+    """
+    inside = [s for s in spans if s.source == source and s.start <= at < s.end]
+    return max(inside, key=lambda s: s.depth).iri if inside else None
+
+
+@dataclass
+class Index:
+    quads: list[Quad]
+    ambiguous: frozenset[Tokens]
+
+
+def index(
+    quads: list[Quad], excerpts: list[ExcerptDescription], positions: Mapping[str, Position],
+    texts: Mapping[str, SourceText],
+) -> Index:
+    """``graph/mentions``: what every excerpt, section and source document names, and each excerpt's section."""
+    names = printed_names(quads)
+    spans = sections(excerpts, quads, positions, texts)
+    graph, mentions = NamedNode(prefixes.GRAPH_MENTIONS), NamedNode(prefixes.MIG + "mentions")
+    in_section = NamedNode(prefixes.MIG + "inSection")
+    out: list[Quad] = []
+
+    def mention(subject: str, text: str) -> None:
+        out.extend(Quad(NamedNode(subject), mentions, NamedNode(e), graph) for e in sorted(names.found_in(text)))
+
+    for ex in excerpts:
+        at = positions[ex.graph.value]
+        mention(ex.graph.value, texts[ex.source].text[at.start : at.end])
+        section = innermost(spans, ex.source, at.start)
+        if section is not None:
+            out.append(Quad(ex.graph, in_section, NamedNode(section), graph))
+    for s in spans:
+        mention(s.iri, texts[s.source].text[s.start : s.end])
+    for source in texts.values():
+        mention(source.iri, source.text)
+    return Index(out, names.ambiguous)
+
+
+def provenance(started: datetime) -> list[Quad]:
+    """The description of ``graph/mentions`` in ``graph/provenance``: derived by the build, when and how."""
+    prov, g = NamedNode(prefixes.GRAPH_PROVENANCE), NamedNode(prefixes.GRAPH_MENTIONS)
+    return [
+        Quad(g, NamedNode(prefixes.RDF + "type"), NamedNode(prefixes.PROV + "Entity"), prov),
+        Quad(g, NamedNode(prefixes.PROV + "generatedAtTime"),
+             Literal(started.isoformat(), datatype=NamedNode(prefixes.XSD + "dateTime")), prov),
+        Quad(g, NamedNode(prefixes.RDFS + "comment"), Literal(
+            "The mention index: every printed name (rdfs:label, skos:altLabel, mig:acronym; never a coined "
+            "mig:displayName) of every named entity, looked up in each excerpt's quote, each section and each source "
+            "text by the build (server/pipeline/mentions.py).", language="en"), prov),
+    ]
