@@ -57,7 +57,9 @@ def run(settings: Settings, *, publish_release: bool = True, progress: Progress 
     with step("mentions"):
         index = mentions.index(loaded.quads, loaded.excerpts, positions, loaded.texts)
         quads += index.quads + mentions.provenance(started)
-        progress(f"  {len(index.quads)} mention-index triples; {len(index.ambiguous)} name(s) shared by several entities")
+        progress(
+            f"  {len(index.quads)} mention-index triples; {len(index.ambiguous)} name(s) shared by several entities"
+        )
     with step("reason"):
         reasoning = reason.reason_over(quads, settings)
         progress(f"  consistent ({reasoning.software}); {len(reasoning.inferred)} triples from the reasoner")

@@ -30,7 +30,17 @@ from server import prefixes
 from server.pipeline.load import ExcerptDescription, SourceText
 from server.pipeline.quotes import Position
 
-NAMED_TYPES = ("organisation", "country", "place", "event", "instrument", "document", "person", "commitment", "practice")
+NAMED_TYPES = (
+    "organisation",
+    "country",
+    "place",
+    "event",
+    "instrument",
+    "document",
+    "person",
+    "commitment",
+    "practice",
+)
 _NAMEABLE = re.compile(rf"^{re.escape(prefixes.ID)}(?:{'|'.join(NAMED_TYPES)})/[^/]+$")
 _NAME_PREDICATES = frozenset(
     {prefixes.RDFS + "label", prefixes.SKOS + "altLabel", prefixes.SKOS + "prefLabel", prefixes.MIG + "acronym"}
@@ -129,7 +139,9 @@ class Section:
 
 
 def sections(
-    excerpts: Iterable[ExcerptDescription], facts: Iterable[Quad], positions: Mapping[str, Position],
+    excerpts: Iterable[ExcerptDescription],
+    facts: Iterable[Quad],
+    positions: Mapping[str, Position],
     texts: Mapping[str, SourceText],
 ) -> list[Section]:
     """Each curated section with the span of its text: from its heading's excerpt to the next heading of the same or
@@ -150,7 +162,9 @@ def sections(
         up = parent.get(iri)
         return 1 + depth(up, seen | {iri}) if up in heading and up not in seen else 1
 
-    found = sorted((Section(iri, src, start, depth(iri)) for iri, (start, src) in heading.items()), key=lambda s: s.start)
+    found = sorted(
+        (Section(iri, src, start, depth(iri)) for iri, (start, src) in heading.items()), key=lambda s: s.start
+    )
     spans = []
     for s in found:
         later = [t.start for t in found if t.source == s.source and t.start > s.start and t.depth <= s.depth]
@@ -176,7 +190,9 @@ class Index:
 
 
 def index(
-    quads: list[Quad], excerpts: list[ExcerptDescription], positions: Mapping[str, Position],
+    quads: list[Quad],
+    excerpts: list[ExcerptDescription],
+    positions: Mapping[str, Position],
     texts: Mapping[str, SourceText],
 ) -> Index:
     """``graph/mentions``: what every excerpt, section and source document names, and each excerpt's section."""
@@ -190,9 +206,8 @@ def index(
         out.extend(Quad(NamedNode(subject), mentions, NamedNode(e), graph) for e in sorted(names.found_in(text)))
 
     for ex in excerpts:
-        at = positions[ex.graph.value]
-        mention(ex.graph.value, texts[ex.source].text[at.start : at.end])
-        section = innermost(spans, ex.source, at.start)
+        mention(ex.graph.value, ex.selector.exact)
+        section = innermost(spans, ex.source, positions[ex.graph.value].start)
         if section is not None:
             out.append(Quad(ex.graph, in_section, NamedNode(section), graph))
     for s in spans:
@@ -202,15 +217,44 @@ def index(
     return Index(out, names.ambiguous)
 
 
+def quoted(quads: list[Quad]) -> list[Quad]:
+    """The excerpts' part of the mention index from a dataset alone (no source texts): the names each excerpt's
+    ``oa:exact`` quote prints. What ``index`` states about excerpts, for a dataset given as quads (the shape tests'
+    fixtures)."""
+    names, oa = printed_names(quads), prefixes.OA
+    kind = {q.subject: q.object.value for q in quads if q.predicate.value == _TYPE}
+    exact = {q.subject: q.object.value for q in quads if q.predicate.value == oa + "exact"}
+    graph, mentions = NamedNode(prefixes.GRAPH_MENTIONS), NamedNode(prefixes.MIG + "mentions")
+    return [
+        Quad(q.subject, mentions, NamedNode(e), graph)
+        for q in quads
+        if q.predicate.value == oa + "hasSelector"
+        and kind.get(q.object) == oa + "TextQuoteSelector"
+        and isinstance(q.subject, NamedNode)
+        for e in sorted(names.found_in(exact.get(q.object, "")))
+    ]
+
+
 def provenance(started: datetime) -> list[Quad]:
     """The description of ``graph/mentions`` in ``graph/provenance``: derived by the build, when and how."""
     prov, g = NamedNode(prefixes.GRAPH_PROVENANCE), NamedNode(prefixes.GRAPH_MENTIONS)
     return [
         Quad(g, NamedNode(prefixes.RDF + "type"), NamedNode(prefixes.PROV + "Entity"), prov),
-        Quad(g, NamedNode(prefixes.PROV + "generatedAtTime"),
-             Literal(started.isoformat(), datatype=NamedNode(prefixes.XSD + "dateTime")), prov),
-        Quad(g, NamedNode(prefixes.RDFS + "comment"), Literal(
-            "The mention index: every printed name (rdfs:label, skos:altLabel, mig:acronym; never a coined "
-            "mig:displayName) of every named entity, looked up in each excerpt's quote, each section and each source "
-            "text by the build (server/pipeline/mentions.py).", language="en"), prov),
+        Quad(
+            g,
+            NamedNode(prefixes.PROV + "generatedAtTime"),
+            Literal(started.isoformat(), datatype=NamedNode(prefixes.XSD + "dateTime")),
+            prov,
+        ),
+        Quad(
+            g,
+            NamedNode(prefixes.RDFS + "comment"),
+            Literal(
+                "The mention index: every printed name (rdfs:label, skos:altLabel, mig:acronym; never a coined "
+                "mig:displayName) of every named entity, looked up in each excerpt's quote, each section and each source "
+                "text by the build (server/pipeline/mentions.py).",
+                language="en",
+            ),
+            prov,
+        ),
     ]

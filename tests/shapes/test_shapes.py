@@ -19,7 +19,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from server import prefixes
-from server.pipeline import load, validate
+from server.pipeline import load, mentions, validate
 from server.settings import REPO_ROOT, Settings
 
 SETTINGS = Settings(repo_dir=REPO_ROOT)  # the repository's shapes, checks and ontology, as `migkg build` reads them
@@ -48,8 +48,10 @@ def ontology() -> rdflib.Graph:
 
 
 def dataset(path: Path) -> list[pyoxigraph.Quad]:
-    """The fixture's graphs plus graph/ontology: a little dataset, as the build hands its own to validation."""
-    return load.parse_file(path) + ONTOLOGY
+    """The fixture's graphs plus graph/ontology and the excerpts' mention index (graph/mentions, the names each quote
+    prints): a little dataset, as the build hands its own to validation."""
+    quads = load.parse_file(path)
+    return quads + mentions.quoted(quads) + ONTOLOGY
 
 
 def findings(path: Path) -> list[validate.Finding]:
