@@ -1,4 +1,5 @@
-"""The build, step by step: load → quotes → mentions → reason → materialise → validate → publish, with progress and timings.
+"""The build, step by step: load → quotes → mentions → reason → materialise → validate → publish, with progress and
+timings.
 
 Each step is one call into its module, which owns the conversions it needs (``reason``: pyoxigraph ↔ owlready2;
 ``validate``: pyoxigraph → rdflib). ``run`` returns a BuildResult or raises BuildError; with ``publish=False``

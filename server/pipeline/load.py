@@ -208,7 +208,11 @@ def read_curated(path: Path) -> CuratedFile:
     quads = parse_file(path)
     text = path.read_text(encoding="utf-8")
     default = [Triple(q.subject, q.predicate, q.object) for q in quads if isinstance(q.graph_name, DefaultGraph)]
-    context_only = {t.subject for t in default if t.predicate == RDF_TYPE and t.object == MIG_EXCERPT}
+    context_only = {
+        t.subject
+        for t in default
+        if t.predicate == RDF_TYPE and t.object == MIG_EXCERPT and isinstance(t.subject, (NamedNode, BlankNode))
+    }
     graph_names = {q.graph_name for q in quads if not isinstance(q.graph_name, DefaultGraph)} | context_only
     described = {t.subject for t in default if t.subject in graph_names}
     problems: list[str] = []

@@ -56,6 +56,11 @@ _SKIPPED_GRAPHS = frozenset({prefixes.GRAPH_ONTOLOGY, prefixes.GRAPH_ALIGNMENTS,
 Tokens = tuple[str, ...]
 
 
+def _iri(term: object) -> str:
+    """The IRI of a named node, or "" for any other term."""
+    return term.value if isinstance(term, NamedNode) else ""
+
+
 def tokens(text: str) -> Tokens:
     """Words and punctuation of ``text``, markup (``**``, ``<i>``) and whitespace dropped.
 
@@ -150,13 +155,13 @@ def sections(
     heading: dict[str, tuple[int, str]] = {}
     parent: dict[str, str] = {}
     for q in facts:
-        graph = q.graph_name.value if isinstance(q.graph_name, NamedNode) else ""
-        if q.predicate.value == _TYPE and q.object.value in _SECTION_TYPES and graph in positions:
+        graph, subject, kind = _iri(q.graph_name), _iri(q.subject), _iri(q.object)
+        if q.predicate.value == _TYPE and kind in _SECTION_TYPES and graph in positions:
             start = positions[graph].start
-            if q.subject.value not in heading or start < heading[q.subject.value][0]:
-                heading[q.subject.value] = (start, source_of[graph])
-        elif q.predicate.value == _PART_OF and isinstance(q.object, NamedNode):
-            parent[q.subject.value] = q.object.value
+            if subject not in heading or start < heading[subject][0]:
+                heading[subject] = (start, source_of[graph])
+        elif q.predicate.value == _PART_OF and kind:
+            parent[subject] = kind
 
     def depth(iri: str, seen: frozenset[str] = frozenset()) -> int:
         up = parent.get(iri)
@@ -222,16 +227,14 @@ def quoted(quads: list[Quad]) -> list[Quad]:
     ``oa:exact`` quote prints. What ``index`` states about excerpts, for a dataset given as quads (the shape tests'
     fixtures)."""
     names, oa = printed_names(quads), prefixes.OA
-    kind = {q.subject: q.object.value for q in quads if q.predicate.value == _TYPE}
-    exact = {q.subject: q.object.value for q in quads if q.predicate.value == oa + "exact"}
+    kind = {str(q.subject): _iri(q.object) for q in quads if q.predicate.value == _TYPE}
+    exact = {str(q.subject): str(getattr(q.object, "value", "")) for q in quads if q.predicate.value == oa + "exact"}
     graph, mentions = NamedNode(prefixes.GRAPH_MENTIONS), NamedNode(prefixes.MIG + "mentions")
     return [
         Quad(q.subject, mentions, NamedNode(e), graph)
         for q in quads
-        if q.predicate.value == oa + "hasSelector"
-        and kind.get(q.object) == oa + "TextQuoteSelector"
-        and isinstance(q.subject, NamedNode)
-        for e in sorted(names.found_in(exact.get(q.object, "")))
+        if q.predicate.value == oa + "hasSelector" and kind.get(str(q.object)) == oa + "TextQuoteSelector"
+        for e in sorted(names.found_in(exact.get(str(q.object), "")))
     ]
 
 
@@ -251,8 +254,8 @@ def provenance(started: datetime) -> list[Quad]:
             NamedNode(prefixes.RDFS + "comment"),
             Literal(
                 "The mention index: every printed name (rdfs:label, skos:altLabel, mig:acronym; never a coined "
-                "mig:displayName) of every named entity, looked up in each excerpt's quote, each section and each source "
-                "text by the build (server/pipeline/mentions.py).",
+                "mig:displayName) of every named entity, looked up in each excerpt's quote, each section and each "
+                "source text by the build (server/pipeline/mentions.py).",
                 language="en",
             ),
             prov,
