@@ -100,6 +100,10 @@ GRAPH_DISCREPANCIES: Final = GRAPH + "discrepancies"
 GRAPH_PROVENANCE: Final = GRAPH + "provenance"
 GRAPH_MENTIONS: Final = GRAPH + "mentions"
 GRAPH_REFERENCE: Final = GRAPH + "reference/"
+# The VoID class and property partitions of what is served (release and partner graphs), computed by every store
+# (``server.partitions``); outside the union default graph, like any description of the dataset.
+GRAPH_VOID: Final = GRAPH + "void"
+DATASET: Final = BASE + "dataset"
 # Partner graphs (mutable, durable, outside the release): graph/partner/<agency>/<dataset>, each described (who,
 # when, size, sha256, SHACL report) in the one graph graph/partner-provenance, which no partner may write.
 GRAPH_PARTNER: Final = GRAPH + "partner/"

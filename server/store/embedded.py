@@ -12,7 +12,8 @@ Given a partner storage directory, the store also serves the partner graphs and 
 (``server.store.partners``): loaded after the snapshot, and before every query the storage's generation (one
 ``readlink``) is compared with the one loaded; if a commit moved it, the old partner quads are swapped for the new
 ones and the union default graph is updated with them (``unions.replace``), so the query sees the commit. Queries
-share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap.
+share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap. After the load and
+after every swap the store computes its VoID partitions again into ``graph/void`` (``server.partitions``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server import media, unions
+from server import media, partitions, unions
 from server.media import QueryForm
 from server.store import sparql_text
 from server.store.base import (
@@ -130,6 +131,7 @@ class EmbeddedStore:
         counts = self._store.query(_COUNT_GRAPHS)
         assert isinstance(counts, ox.QuerySolutions)
         self._release_graphs = {row["g"].value: int(row["n"].value) for row in counts}
+        partitions.refresh(self._store)
         self._partners = PartnerGraphs(partners_dir)
         self._loaded = EMPTY
         self._access = _ReadersWriter()
@@ -148,6 +150,7 @@ class EmbeddedStore:
             current = self._partners.snapshot()
             if self._store is not None and current.generation != self._loaded.generation:
                 unions.replace(self._store, self._loaded.quads, current.quads, unions.SERVED)
+                partitions.refresh(self._store)
                 self._loaded = current
 
     def query(

@@ -44,6 +44,7 @@ from server.web.pages import (
     network,
     partners,
     reader,
+    recipes,
     search,
     timeline,
 )
@@ -51,7 +52,21 @@ from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
 PROTOCOL = (sparql, graph_store, health, dataset)
-PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix, partners)
+PAGES = (
+    home,
+    entity,
+    search,
+    reader,
+    timeline,
+    network,
+    country_map,
+    editor,
+    browse,
+    commitments,
+    matrix,
+    partners,
+    recipes,
+)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, release: Release | None = None) -> FastAPI:

@@ -25,7 +25,7 @@ from server.settings import REPO_ROOT, Settings
 from server.store.base import Dataset, QueryOutcome, QueryTimeout, StoreUnavailable
 from server.store.embedded import EmbeddedStore
 from server.web.app import create_app
-from server.web.views import catalogue
+from server.web.views import catalogue, recipes
 from server.web.views.editor import ROW_LIMIT
 
 with warnings.catch_warnings():
@@ -418,3 +418,11 @@ def test_sparql_results_accept_without_query_is_still_406(client: TestClient) ->
 def test_browser_query_to_sparql_is_still_answered(client: TestClient) -> None:
     response = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+
+
+def test_recipes_page_shows_every_recipe_written_for_the_url_used(client: TestClient) -> None:
+    page = client.get("/recipes").text
+    for path in recipes.files():
+        assert f'id="{path.name}"' in page
+    assert "http://testserver/sparql" in page and recipes.PLACEHOLDER not in page
+    assert 'href="/recipes"' in client.get("/query").text
