@@ -46,6 +46,25 @@ def test_query_editor_runs_a_catalogue_query(page: Page, served: Server) -> None
     assert_accessible(page)
 
 
+def test_query_editor_completes_ontology_terms_with_label_and_comment(page: Page, served: Server) -> None:
+    open_page(page, "/query")
+    page.wait_for_function("window.migkgYasgui !== undefined")
+    page.evaluate(
+        """() => { const yasqe = window.migkgYasgui.getTab().getYasqe();
+        yasqe.setValue("SELECT * WHERE {\\n  ?event ");
+        yasqe.focus(); yasqe.getDoc().setCursor({ line: 1, ch: 9 }); }"""
+    )
+    page.keyboard.type("mig:hel", delay=30)  # mig: is predeclared: no PREFIX line needed
+    hint = page.locator(".CodeMirror-hints .migkg-term-hint", has_text="mig:heldIn")
+    expect(hint).to_have_count(1)
+    expect(hint).to_contain_text("held in")  # the label beside the term
+    expect(hint).to_have_attribute("title", re.compile(r"\w"))  # the comment as its tooltip
+    shoot(page, "query-completion")
+    page.keyboard.press("Enter")
+    value = page.evaluate("window.migkgYasgui.getTab().getYasqe().getValue()")
+    assert "?event mig:heldIn" in value
+
+
 def test_query_form_works_without_javascript(new_page: Callable[..., Page], served: Server) -> None:
     page = new_page(java_script_enabled=False)
     open_page(page, "/query")

@@ -40,5 +40,5 @@ async def query_page(request: Request, service: ServiceDep, queries: QueriesDep)
     context, status = await editor.answer_form(queries, request.scope["query_string"])
     return rendering.page(
         "query.html", service, status_code=status, catalogue=entries, row_limit=editor.ROW_LIMIT, status=status,
-        **context,
+        predeclared=prefixes.namespaces(service.base_iri), **context,
     )  # fmt: skip
