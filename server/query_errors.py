@@ -58,15 +58,13 @@ PREFIX_LIST: Final = "the Service Description (GET /sparql) and /api/prefixes li
 @dataclass(frozen=True)
 class Diagnosis:
     """A malformed query explained: what is wrong, where (1-based line and column, None if unknown), what to do,
-    the query's line with a caret under the column, and the parser's own message (kept for the server, never
-    shown: it is the list of character ranges this module exists to replace)."""
+    and the query's line with a caret under the column."""
 
     message: str
     line: int | None = None
     column: int | None = None
     hint: str = ""
     excerpt: str = ""
-    parser: str = ""
 
     def as_text(self) -> str:
         """The explanation for a person at a terminal (curl): message, excerpt with caret, hint."""
@@ -356,7 +354,7 @@ def explain(sparql: str, parser_message: str, vocabulary: Vocabulary, base: str 
     parsed = _POSITION.match(parser_message)
     warnings = unknown_terms(sparql, vocabulary, base)
     if parsed is None:
-        return Diagnosis(parser_message.strip(), hint="; ".join(warnings), parser=parser_message)
+        return Diagnosis(parser_message.strip(), hint="; ".join(warnings))
     line, column, rest = int(parsed.group(1)), int(parsed.group(2)), parsed.group(3)
     offset = min(offset_of(sparql, line, column), len(sparql.rstrip()))
     expected, notes = expected_items(rest)
@@ -374,7 +372,7 @@ def explain(sparql: str, parser_message: str, vocabulary: Vocabulary, base: str 
     where = cause.offset if cause.offset is not None else offset
     line, column = position_of(sparql, where)
     hint = " ".join(part for part in (cause.hint, *(f"Also: {_sentence(w)}" for w in warnings)) if part)
-    return Diagnosis(cause.message, line, column, hint, excerpt(sparql, line, column), parser_message)
+    return Diagnosis(cause.message, line, column, hint, excerpt(sparql, line, column))
 
 
 def warning_header(warnings: Sequence[str]) -> str:

@@ -79,9 +79,7 @@ class Plan:
         they mean here), then ``SELECT * WHERE`` the block. The remote endpoint does not know our predeclared
         prefixes, so each one the block uses and the query does not declare is declared first."""
         used = {token.text.partition(":")[0] for token in tokens(call.pattern) if token.kind == "pname"}
-        predeclared = prefixes.sparql_header(
-            sorted(used.intersection(prefixes.PREFIXES) - self.declared), base_iri
-        )
+        predeclared = prefixes.sparql_header(sorted(used.intersection(prefixes.PREFIXES) - self.declared), base_iri)
         prologue = f"{self.prologue}\n" if self.prologue else ""
         return f"BASE <{base_iri}>\n{predeclared}{prologue}SELECT * WHERE {call.pattern}"
 
@@ -105,8 +103,8 @@ def mentions_service(sparql: str) -> bool:
 def plan(sparql: str, base_iri: str) -> Plan:
     """The prologue and top-level SERVICE calls of ``sparql``; relative IRIs resolve against the query's
     BASE, else ``base_iri``; a prefixed name uses the query's PREFIX, else the predeclared one. Raises
-    ServiceRefused for a SERVICE that is not followed by an IRI, a
-    declared prefixed name or a variable and a balanced ``{ … }``."""
+    ServiceRefused for a SERVICE that is not followed by an IRI, a declared prefixed name or a variable and a
+    balanced ``{ … }``."""
     significant = [token for token in tokens(sparql) if token.kind not in ("space", "comment")]
     position, base, declared = _prologue(significant, base_iri)
     prologue = sparql[: significant[position - 1].end] if position else ""

@@ -173,8 +173,8 @@ def _lines(store: ox.Store) -> set[bytes]:
 def evaluate(update: str, served: Iterable[ox.Quad], base_iri: str | None = None) -> dict[str | None, Change]:
     """Run ``update`` on a scratch store of ``served`` (the union of its graphs in the default graph, as the
     endpoint has it, and the endpoint's predeclared prefixes) and say what changed in each graph (None: the default
-    graph). Raises SyntaxError (the
-    update does not parse) and RuntimeError or OSError (evaluation failed), as pyoxigraph does."""
+    graph). Raises SyntaxError (the update does not parse) and RuntimeError or OSError (evaluation failed), as
+    pyoxigraph does."""
     scratch = unions.of(served)
     before = _lines(scratch)
     scratch.update(update, base_iri=base_iri, prefixes=prefixes.namespaces(base_iri or prefixes.BASE))

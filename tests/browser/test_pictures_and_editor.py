@@ -65,6 +65,21 @@ def test_query_editor_completes_ontology_terms_with_label_and_comment(page: Page
     assert "?event mig:heldIn" in value
 
 
+def test_query_editor_shows_a_malformed_query_explained(page: Page, served: Server) -> None:
+    open_page(page, "/query")
+    page.wait_for_function("window.migkgYasgui !== undefined")
+    page.evaluate(
+        """() => { const tab = window.migkgYasgui.getTab();
+        tab.getYasqe().setValue("SELECT * WHERE { ?s mgi:heldIn ?o }"); tab.query().catch(() => {}); }"""
+    )
+    excerpt = page.locator("#yasgui .yasr .query-excerpt")
+    expect(excerpt).to_have_text("  1 | SELECT * WHERE { ?s mgi:heldIn ?o }\n    |                     ^")
+    expect(page.locator("#yasgui .yasr .query-hint")).to_contain_text(
+        "Did you mean mig: <https://w3id.org/migkg/def#>?"
+    )
+    shoot(page, "query-error")
+
+
 def test_query_form_works_without_javascript(new_page: Callable[..., Page], served: Server) -> None:
     page = new_page(java_script_enabled=False)
     open_page(page, "/query")

@@ -18,6 +18,8 @@
     Yasqe.defaults.autocompleters = ["prefixes", "variables", "migkgTerms"];
     Yasqe.defaults.prefixCcApi = new URL(holder.dataset.prefixes, window.location.href).href;
     Yasqe.defaults.requestConfig.endpoint = endpoint;
+    var Yasr = window.Yasgui.Yasr;
+    Yasr.defaults.errorRenderers = [explainedError].concat(Yasr.defaults.errorRenderers || []);
     window.Yasgui.defaults.requestConfig.endpoint = endpoint;
 
     // YASGUI's share button makes links like /query#query=…&endpoint=…
@@ -64,6 +66,34 @@
       });
     });
     window.migkgYasgui = yasgui; // for the browser tests and the curious
+  }
+
+  // A malformed query comes back explained as JSON (YASGUI asks for SPARQL JSON): show it as the /query form
+  // does, the message, the query's line with a caret under the column, and the hint. Other errors: YASGUI's own.
+  function explainedError(error) {
+    var explained;
+    try {
+      explained = JSON.parse(error && error.text);
+    } catch (e) {
+      return undefined;
+    }
+    if (!explained || explained.error !== "malformed query") return undefined;
+    var box = document.createElement("div");
+    box.className = "query-error";
+    var where = explained.line ? " at line " + explained.line + ", column " + explained.column : "";
+    var parts = [
+      ["p", "", "Malformed query" + where + ": " + explained.message],
+      ["pre", "query-excerpt", explained.excerpt],
+      ["p", "query-hint", explained.hint],
+    ];
+    parts.forEach(function (part) {
+      if (!part[2]) return;
+      var element = document.createElement(part[0]);
+      element.className = part[1];
+      element.textContent = part[2];
+      box.appendChild(element);
+    });
+    return box;
   }
 
   // Completion of the ontology's classes and properties (mig:heldIn, with its label; its comment as tooltip),
