@@ -66,15 +66,16 @@ class Diagnosis:
     hint: str = ""
     excerpt: str = ""
 
+    def parts(self) -> list[tuple[str, str]]:
+        """The explanation's paragraphs, each with its kind (``message``, ``excerpt``, ``hint``): the plain text
+        and the editor's page are made of the same ones."""
+        where = f" at line {self.line}, column {self.column}" if self.line is not None else ""
+        found = [("message", f"Malformed query{where}: {self.message}"), ("excerpt", self.excerpt)]
+        return [(kind, text) for kind, text in [*found, ("hint", f"Hint: {self.hint}" if self.hint else "")] if text]
+
     def as_text(self) -> str:
         """The explanation for a person at a terminal (curl): message, excerpt with caret, hint."""
-        where = f" at line {self.line}, column {self.column}" if self.line is not None else ""
-        parts = [f"Malformed query{where}: {self.message}"]
-        if self.excerpt:
-            parts.append(self.excerpt)
-        if self.hint:
-            parts.append(f"Hint: {self.hint}")
-        return "\n\n".join(parts) + "\n"
+        return "\n\n".join(text for _, text in self.parts()) + "\n"
 
     def as_json(self) -> dict[str, Any]:
         """The explanation for a program: ``message`` (a sentence), ``line``, ``column``, ``hint``, ``excerpt``."""

@@ -198,4 +198,4 @@ def test_explain_malformed_query_on_the_editor_page(server: Server) -> None:
     assert 'class="query-excerpt">  1 | SELECT * WHERE { ?s mgi:heldIn ?o }\n    |                     ^</pre>' in (
         response.text
     )
-    assert "Did you mean mig: &lt;https://w3id.org/migkg/def#&gt;?" in response.text
+    assert "Hint: Did you mean mig: &lt;https://w3id.org/migkg/def#&gt;?" in response.text

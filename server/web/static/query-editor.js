@@ -84,7 +84,7 @@
     var parts = [
       ["p", "", "Malformed query" + where + ": " + explained.message],
       ["pre", "query-excerpt", explained.excerpt],
-      ["p", "query-hint", explained.hint],
+      ["p", "query-hint", explained.hint ? "Hint: " + explained.hint : ""],
     ];
     parts.forEach(function (part) {
       if (!part[2]) return;
