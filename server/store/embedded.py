@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server import media, partitions, unions
+from server import media, partitions, prefixes, unions
 from server.media import QueryForm
 from server.store import sparql_text
 from server.store.base import (
@@ -209,18 +209,26 @@ class EmbeddedStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run ``sparql`` over the right dataset.
 
+        Every prefix of ``server.prefixes`` is predeclared (ours under ``base_iri``), as the Wikidata Query Service
+        predeclares its own: a query may write ``mig:heldIn`` without ``PREFIX mig: <…>``, and a query that declares
+        a prefix itself keeps its own IRI for it (pyoxigraph's ``prefixes=``: no text is prepended, so the parser's
+        line and column numbers are the client's).
+
         Without a protocol dataset the default graph is the (materialized) union of all graphs, unless
         the query names its own with FROM/FROM NAMED. A protocol dataset replaces both: the default graph
         is the merge of ``default_graphs`` (empty if none) and only ``named_graphs`` are visible to GRAPH
         (none if none were given), as the SPARQL 1.1 Protocol requires.
         """
+        predeclared = prefixes.namespaces(base_iri or prefixes.BASE)
         if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
-            return store.query(sparql, base_iri=base_iri)
+            return store.query(sparql, base_iri=base_iri, prefixes=predeclared)
         default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
             *_named_nodes(dataset.default_graphs or ())
         ]
         named_graphs: list[ox.NamedNode | ox.BlankNode] = [*_named_nodes(dataset.named_graphs or ())]
-        return store.query(sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs)
+        return store.query(
+            sparql, base_iri=base_iri, prefixes=predeclared, default_graph=default_graph, named_graphs=named_graphs
+        )
 
     def graphs(self) -> dict[str, int]:
         self._follow_partners()

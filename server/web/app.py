@@ -145,7 +145,7 @@ def add_middleware(app: FastAPI, service: Service) -> None:
         allow_credentials=False,
         allow_methods=["GET", "POST"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate"],
+        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning"],
         max_age=86_400,
     )
     app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))
