@@ -133,9 +133,9 @@ def printed_names(quads: Iterable[Quad]) -> Names:
     unique = {name: next(iter(es)) for name, es in named.items() if len(es) == 1}
     shared = frozenset(name for name, es in named.items() if len(es) > 1)
     capitals: dict[Tokens, set[str]] = defaultdict(set)
-    for name, entity in unique.items():
-        capitals[tuple(w.upper() for w in name)].add(entity)
-    unique |= {name: next(iter(es)) for name, es in capitals.items() if len(es) == 1 and name not in named}
+    for words, entity in unique.items():
+        capitals[tuple(w.upper() for w in words)].add(entity)
+    unique |= {caps: next(iter(es)) for caps, es in capitals.items() if len(es) == 1 and caps not in named}
     return Names(unique, shared, max((len(n) for n in unique), default=0))
 
 
