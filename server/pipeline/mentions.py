@@ -1,7 +1,7 @@
 """The mention index (DESIGN.md §2): which named entities every passage, section and source document names.
 
 A name is *printed* when a source prints it: every ``rdfs:label``, ``skos:altLabel`` and ``mig:acronym`` of an
-entity, except the names curators coined (``mig:displayName``). The build looks each printed name up, token by
+entity (and every ``mig:adjective`` a source prints for a place), except the names curators coined (``mig:displayName``). The build looks each printed name up, token by
 token and case-sensitively (and in capitals, as headings print names, where no other name reads so), in the text
 of every excerpt's quote, every section of a source and every source document as a whole, and states what it finds
 in ``graph/mentions``:
@@ -44,7 +44,13 @@ NAMED_TYPES = (
 )
 _NAMEABLE = re.compile(rf"^{re.escape(prefixes.ID)}(?:{'|'.join(NAMED_TYPES)})/[^/]+$")
 _NAME_PREDICATES = frozenset(
-    {prefixes.RDFS + "label", prefixes.SKOS + "altLabel", prefixes.SKOS + "prefLabel", prefixes.MIG + "acronym"}
+    {
+        prefixes.RDFS + "label",
+        prefixes.SKOS + "altLabel",
+        prefixes.SKOS + "prefLabel",
+        prefixes.MIG + "acronym",
+        prefixes.MIG + "adjective",
+    }
 )
 _DISPLAY_NAME = prefixes.MIG + "displayName"
 _TYPE = prefixes.RDF + "type"
