@@ -2,9 +2,9 @@
 
 A name is *printed* when a source prints it: every ``rdfs:label``, ``skos:altLabel`` and ``mig:acronym`` of an
 entity (and every ``mig:adjective`` a source prints for a place), except the names curators coined
-(``mig:displayName``). The build looks each printed name up, token by token and case-sensitively (and in capitals, as headings print names, where no other name reads so), in the text
-of every excerpt's quote, every section of a source and every source document as a whole, and states what it finds
-in ``graph/mentions``:
+(``mig:displayName``). The build looks each printed name up, token by token and case-sensitively (and in capitals,
+as headings print names, where no other name reads so), in the text of every excerpt's quote, every section of a
+source and every source document as a whole, and states what it finds in ``graph/mentions``:
 
 * ``excerpt mig:mentions entity`` for the names in its quote;
 * ``excerpt mig:inSection section`` for the innermost section containing the quote;
