@@ -2,8 +2,9 @@
 
 A name is *printed* when a source prints it: every ``rdfs:label``, ``skos:altLabel`` and ``mig:acronym`` of an
 entity, except the names curators coined (``mig:displayName``). The build looks each printed name up, token by
-token and case-sensitively, in the text of every excerpt's quote, every section of a source and every source
-document as a whole, and states what it finds in ``graph/mentions``:
+token and case-sensitively (and in capitals, as headings print names, where no other name reads so), in the text
+of every excerpt's quote, every section of a source and every source document as a whole, and states what it finds
+in ``graph/mentions``:
 
 * ``excerpt mig:mentions entity`` for the names in its quote;
 * ``excerpt mig:inSection section`` for the innermost section containing the quote;
@@ -131,6 +132,10 @@ def printed_names(quads: Iterable[Quad]) -> Names:
             named[words].add(entity)
     unique = {name: next(iter(es)) for name, es in named.items() if len(es) == 1}
     shared = frozenset(name for name, es in named.items() if len(es) > 1)
+    capitals: dict[Tokens, set[str]] = defaultdict(set)
+    for words, entity in unique.items():
+        capitals[tuple(w.upper() for w in words)].add(entity)
+    unique |= {caps: next(iter(es)) for caps, es in capitals.items() if len(es) == 1 and caps not in named}
     return Names(unique, shared, max((len(n) for n in unique), default=0))
 
 
