@@ -44,7 +44,7 @@ QUOTED_SHARE = (
     + f"""
 SELECT (COUNT(*) AS ?facts) (SUM(IF(?quoted, 1, 0)) AS ?withQuote) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g != <{prefixes.GRAPH_INFERRED}>
+  FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g NOT IN (<{prefixes.GRAPH_INFERRED}>, <{prefixes.GRAPH_MENTIONS}>)
          && !STRSTARTS(STR(?g), "{prefixes.GRAPH_REFERENCE}")
          && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>, <{prefixes.GRAPH_DISCREPANCIES}>))
   BIND(EXISTS {{ GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSelector ?sel }} }} AS ?quoted)

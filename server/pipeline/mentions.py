@@ -94,22 +94,23 @@ class Names:
     longest: int = field(default=0)
 
     def found_in(self, text: str) -> set[str]:
-        """The entities whose printed name occurs in ``text`` (the longest name at each position).
+        """The entities whose printed name occurs in ``text``, also inside a longer name ("the ILO Declaration on …"
+        names the ILO; "Government of El Salvador" names El Salvador).
 
-        >>> names = Names({("El", "Salvador"): "slv", ("Government", "of", "El", "Salvador"): "gov"}, longest=4)
-        >>> sorted(names.found_in("the Government of El Salvador hosted it"))
-        ['gov', 'slv']
+        >>> names = Names({("El", "Salvador"): "slv", ("Government", "of", "El", "Salvador"): "gov",
+        ...                ("ILO",): "ilo", ("ILO", "Declaration"): "decl"}, longest=4)
+        >>> sorted(names.found_in("the Government of El Salvador and the ILO Declaration"))
+        ['decl', 'gov', 'ilo', 'slv']
         >>> names.found_in("El Salvadoran")
         set()
         """
-        words, found = tokens(text), set[str]()
-        for i in range(len(words)):
-            for n in range(min(self.longest, len(words) - i), 0, -1):
-                entity = self.by_name.get(words[i : i + n])
-                if entity is not None:
-                    found.add(entity)
-                    break
-        return found
+        words = tokens(text)
+        return {
+            entity
+            for i in range(len(words))
+            for n in range(1, min(self.longest, len(words) - i) + 1)
+            if (entity := self.by_name.get(words[i : i + n])) is not None
+        }
 
 
 def printed_names(quads: Iterable[Quad]) -> Names:
