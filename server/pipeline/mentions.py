@@ -18,6 +18,7 @@ commitment documents and practices; items, roles, memberships, figures and topic
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -101,14 +102,23 @@ class Names:
         >>> names.found_in("El Salvadoran")
         set()
         """
-        words, found = tokens(text), set[str]()
-        for i in range(len(words)):
-            for n in range(min(self.longest, len(words) - i), 0, -1):
+        words, found, starts = tokens(text), set[str](), self.lengths_by_first_word
+        for i, word in enumerate(words):
+            for n in starts.get(word, ()):
                 entity = self.by_name.get(words[i : i + n])
                 if entity is not None:
                     found.add(entity)
                     break
         return found
+
+    @functools.cached_property
+    def lengths_by_first_word(self) -> dict[str, tuple[int, ...]]:
+        """For each word that starts a name, the lengths of the names it starts, longest first (the lookup tries
+        only those)."""
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.by_name:
+            lengths[name[0]].add(len(name))
+        return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
 
 
 def printed_names(quads: Iterable[Quad]) -> Names:
