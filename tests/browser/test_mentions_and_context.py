@@ -19,9 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("context-site")
-    release = write(root / "releases")
-    running = start_server(root / "served", release=release.path, query_workers="1")
+    release = write(tmp_path_factory.mktemp("context-release"))
+    running = start_server(tmp_path_factory.mktemp("context-site"), release=release.path, query_workers="1")
     yield running
     running.stop()
 

@@ -49,6 +49,11 @@ def test_entity_page_lists_the_documents_sections_and_passages_that_name_it(fixt
     assert "q. To entrust SEGIB with promoting" in named
 
 
+def test_what_names_an_entity_is_not_listed_again_as_referring_to_it(fixture_client: TestClient) -> None:
+    page = fixture_client.get("/doc/organisation/segib", headers=HTML).text
+    assert 'href="/def#mentions"' not in part(page, "in")
+
+
 def test_a_long_list_of_passages_starts_collapsed(fixture_client: TestClient) -> None:
     """The annex of the fixture runs to the end of its text: more passages than are shown open."""
     page = fixture_client.get("/doc/source/test-report/montevideo-commitment", headers=HTML).text

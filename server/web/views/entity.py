@@ -27,9 +27,11 @@ def outgoing_query(entity: str) -> str:
 
 
 def _stated(pattern: str) -> str:
-    """``pattern`` as stated in some graph other than graph/inferred: the build's inverses of the entity's own
-    facts are already among its statements (with "inferred" evidence), so they are not listed again as incoming."""
-    return f"GRAPH ?_g {{ {pattern} }} FILTER(?_g != {iri_ref(prefixes.GRAPH_INFERRED)})"
+    """``pattern`` as stated in some graph other than graph/inferred and graph/mentions: the build's inverses of the
+    entity's own facts are already among its statements (with "inferred" evidence), and what names it is listed
+    under "Mentioned in", so neither is listed again as incoming."""
+    built = f"{iri_ref(prefixes.GRAPH_INFERRED)}, {iri_ref(prefixes.GRAPH_MENTIONS)}"
+    return f"GRAPH ?_g {{ {pattern} }} FILTER(?_g NOT IN ({built}))"
 
 
 def incoming_counts_query(entity: str) -> str:
