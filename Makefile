@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores build check run serve test test-fast queries-expected bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ browser: ## Debian's Chromium for the browser tests and the benchmark (apt-get, 
 stores: ## Debian's Virtuoso for the SERVICE and store tests (apt-get, as root); the Oxigraph server comes with install
 	$(call apt_install,command -v virtuoso-t && command -v isql-vt,Debian's Virtuoso (virtuoso-t and isql-vt),virtuoso-opensource,The store tests)
 
+RECIPES_NODE := tests/recipes/node
+recipes-node: ## Comunica for the tested client recipes (npm ci from the committed lock; skipped without node)
+	@if ! command -v node >/dev/null 2>&1; then echo "node is missing: the Comunica recipe test will be skipped"; \
+	elif [ ! -f $(RECIPES_NODE)/node_modules/.package-lock.json ] || [ $(RECIPES_NODE)/package-lock.json -nt $(RECIPES_NODE)/node_modules/.package-lock.json ]; then \
+		cd $(RECIPES_NODE) && npm ci --ignore-scripts --no-audit --no-fund; fi
+
 build: install ## build the graph: quotes, reasoning, SHACL, then publish a release to build/current
 	$(BIN)/migkg build
 
@@ -59,10 +65,10 @@ serve: install ## serve the current release without rebuilding
 stats: install ## triples per graph, instances per class and per source
 	$(BIN)/migkg stats
 
-test: install browser stores lint typecheck ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium, stores)
+test: install browser stores recipes-node lint typecheck ## lint and typecheck, then the whole suite (unit, pipeline, shapes, data, HTTP, Chromium, stores)
 	$(PYTEST)
 
-test-fast: install lint typecheck ## lint and typecheck, then the suite without the browser and store tests (no Chromium, no Virtuoso)
+test-fast: install recipes-node lint typecheck ## lint and typecheck, then the suite without the browser and store tests (no Chromium, no Virtuoso)
 	$(PYTEST) -m "not browser and not stores"
 
 queries-expected: build ## rewrite queries/*.csv whose answer changed, from a fresh build (then review: git diff queries/)

@@ -30,6 +30,7 @@ TEXT_PLAIN: Final = "text/plain"
 HTML: Final = "text/html"
 JSON_LD_CONTEXT_PATH: Final = "/context.jsonld"
 JSON: Final = "application/json"
+CSV: Final = "text/csv"
 UTF8: Final = "utf-8"
 
 
@@ -85,7 +86,7 @@ SPARQL_XML: Final = ResultFormat(
 )
 SPARQL_CSV: Final = ResultFormat(
     "SPARQL Results CSV",
-    "text/csv",
+    CSV,
     "csv",
     prefixes.FORMATS + "SPARQL_Results_CSV",
     _SOLUTIONS,
@@ -177,6 +178,9 @@ DOCUMENT_FORMATS: Final = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 UPLOAD_FORMATS: Final = (TURTLE, N_TRIPLES, N_QUADS, TRIG, JSON_LD, RDF_XML)
 # What a partner write's SHACL report is offered in: Turtle by default, JSON-LD for clients asking for JSON.
 REPORT_FORMATS: Final = (TURTLE, JSON_LD)
+# What a page with data (/search, /browse, /commitments, /matrix) is offered in, by suffix (``/search.json``, as
+# ``/doc/…`` takes ``.ttl``): HTML first, for browsers and ``*/*``; JSON; CSV where the data is a table.
+PAGE_TYPES: Final = {"html": HTML, "json": JSON, "csv": CSV}
 # Content-Encoding of an upload: gzip, or none.
 GZIP: Final = "gzip"
 IDENTITY: Final = "identity"

@@ -1,13 +1,17 @@
 """The only place namespace IRIs are typed.
 
 Every module, Turtle file and SPARQL query in the repository binds prefixes to exactly these IRIs
-(a test fails otherwise). IRIs under our base are built from ``BASE`` so that the base stays
-configurable through settings; the constants below are the published, canonical ones.
+(a test fails otherwise). Every prefix of ``PREFIXES`` is also predeclared for the clients' queries (as the
+Wikidata Query Service predeclares ``wd:``, ``wdt:``…): a query may use ``mig:``, ``event:`` or ``rdfs:`` without
+declaring it, and one that declares a prefix itself keeps its own IRI for it. IRIs under our base are built from
+``BASE`` so that the base stays configurable through settings; the constants below are the published, canonical
+ones.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 BASE: Final = "https://w3id.org/migkg/"
@@ -100,6 +104,10 @@ GRAPH_DISCREPANCIES: Final = GRAPH + "discrepancies"
 GRAPH_PROVENANCE: Final = GRAPH + "provenance"
 GRAPH_MENTIONS: Final = GRAPH + "mentions"
 GRAPH_REFERENCE: Final = GRAPH + "reference/"
+# The VoID class and property partitions of what is served (release and partner graphs), computed by every store
+# (``server.partitions``); outside the union default graph, like any description of the dataset.
+GRAPH_VOID: Final = GRAPH + "void"
+DATASET: Final = BASE + "dataset"
 # Partner graphs (mutable, durable, outside the release): graph/partner/<agency>/<dataset>, each described (who,
 # when, size, sha256, SHACL report) in the one graph graph/partner-provenance, which no partner may write.
 GRAPH_PARTNER: Final = GRAPH + "partner/"
@@ -109,21 +117,24 @@ PARTNER: Final = BASE + "partner/"
 PARTNER_REPORT: Final = BASE + "partner-report/"
 
 
-def sparql_header(names: tuple[str, ...] | None = None) -> str:
-    """PREFIX lines for the given prefix names (all when ``None``).
+def _chosen(names: Iterable[str] | None, base: str) -> dict[str, str]:
+    spaces = namespaces(base)
+    return spaces if names is None else {n: spaces[n] for n in names}
+
+
+def sparql_header(names: Iterable[str] | None = None, base: str = BASE) -> str:
+    """PREFIX lines for the given prefix names (all when ``None``), ours under ``base``.
 
     >>> print(sparql_header(("rdfs", "mig")), end="")
     PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
     PREFIX mig: <https://w3id.org/migkg/def#>
     """
-    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
-    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in _chosen(names, base).items())
 
 
-def turtle_header(names: tuple[str, ...] | None = None) -> str:
-    """``@prefix`` lines for the given prefix names (all when ``None``)."""
-    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
-    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in chosen.items())
+def turtle_header(names: Iterable[str] | None = None, base: str = BASE) -> str:
+    """``@prefix`` lines for the given prefix names (all when ``None``), ours under ``base``."""
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in _chosen(names, base).items())
 
 
 # A local part that can follow ``prefix:`` as it is in Turtle and SPARQL (no escapes): word characters, ``-`` and

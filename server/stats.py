@@ -37,18 +37,16 @@ SELECT ?source (COUNT(DISTINCT ?g) AS ?excerpts) (COUNT(*) AS ?facts) WHERE {{
 }} GROUP BY ?source ORDER BY ?source"""
 )
 
-# A "fact" is an asserted triple about a curated entity: a subject under /id/, in any graph but the build's own
-# (inferred, the mention index), the reference graphs, and our own vocabularies and findings (topics, source
-# metadata, discrepancies).
+# A "fact" is an asserted triple about a curated entity: a subject under /id/, in any graph but the inferred
+# one, the reference graphs, and our own vocabularies and findings (topics, source metadata, discrepancies).
 QUOTED_SHARE = (
     HEAD
     + f"""
 SELECT (COUNT(*) AS ?facts) (SUM(IF(?quoted, 1, 0)) AS ?withQuote) WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g != <{prefixes.GRAPH_INFERRED}>
+  FILTER(STRSTARTS(STR(?s), "{prefixes.ID}") && ?g NOT IN (<{prefixes.GRAPH_INFERRED}>, <{prefixes.GRAPH_MENTIONS}>)
          && !STRSTARTS(STR(?g), "{prefixes.GRAPH_REFERENCE}")
-         && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>, <{prefixes.GRAPH_DISCREPANCIES}>,
-                       <{prefixes.GRAPH_MENTIONS}>))
+         && ?g NOT IN (<{prefixes.GRAPH_TOPICS}>, <{prefixes.GRAPH_SOURCES}>, <{prefixes.GRAPH_DISCREPANCIES}>))
   BIND(EXISTS {{ GRAPH <{prefixes.GRAPH_PROVENANCE}> {{ ?g a mig:Excerpt ; oa:hasSelector ?sel }} }} AS ?quoted)
 }}"""
 )

@@ -66,17 +66,22 @@ class Call:
 
 @dataclass(frozen=True)
 class Plan:
-    """A query, its prologue (verbatim), and its top-level SERVICE calls in order."""
+    """A query, its prologue (verbatim), the prefixes that prologue declares, and its top-level SERVICE calls in
+    order."""
 
     sparql: str
     prologue: str
     calls: tuple[Call, ...]
+    declared: frozenset[str] = frozenset()
 
     def remote_query(self, call: Call, base_iri: str) -> str:
         """What ``call`` sends: the query's prologue under our base (relative IRIs in the block mean what
-        they mean here), then ``SELECT * WHERE`` the block."""
+        they mean here), then ``SELECT * WHERE`` the block. The remote endpoint does not know our predeclared
+        prefixes, so each one the block uses and the query does not declare is declared first."""
+        used = {token.text.partition(":")[0] for token in tokens(call.pattern) if token.kind == "pname"}
+        predeclared = prefixes.sparql_header(sorted(used.intersection(prefixes.PREFIXES) - self.declared), base_iri)
         prologue = f"{self.prologue}\n" if self.prologue else ""
-        return f"BASE <{base_iri}>\n{prologue}SELECT * WHERE {call.pattern}"
+        return f"BASE <{base_iri}>\n{predeclared}{prologue}SELECT * WHERE {call.pattern}"
 
     def rewrite(self, replacements: Sequence[str]) -> str:
         """The query with each call's span replaced by the matching text (usually a one-line VALUES block),
@@ -97,11 +102,13 @@ def mentions_service(sparql: str) -> bool:
 
 def plan(sparql: str, base_iri: str) -> Plan:
     """The prologue and top-level SERVICE calls of ``sparql``; relative IRIs resolve against the query's
-    BASE, else ``base_iri``. Raises ServiceRefused for a SERVICE that is not followed by an IRI, a
-    declared prefixed name or a variable and a balanced ``{ … }``."""
+    BASE, else ``base_iri``; a prefixed name uses the query's PREFIX, else the predeclared one. Raises
+    ServiceRefused for a SERVICE that is not followed by an IRI, a declared prefixed name or a variable and a
+    balanced ``{ … }``."""
     significant = [token for token in tokens(sparql) if token.kind not in ("space", "comment")]
-    position, base, namespaces = _prologue(significant, base_iri)
+    position, base, declared = _prologue(significant, base_iri)
     prologue = sparql[: significant[position - 1].end] if position else ""
+    namespaces = {**prefixes.namespaces(base_iri), **declared}  # the predeclared prefixes, then the query's
     calls = []
     while position < len(significant):
         token = significant[position]
@@ -110,7 +117,7 @@ def plan(sparql: str, base_iri: str) -> Plan:
             calls.append(call)
         else:
             position += 1
-    return Plan(sparql, prologue, tuple(calls))
+    return Plan(sparql, prologue, tuple(calls), frozenset(declared))
 
 
 def _prologue(significant: list[Token], base: str) -> tuple[int, str, dict[str, str]]:
@@ -174,7 +181,7 @@ def _malformed(sparql: str, keyword: Token, reason: str) -> ServiceRefused:
 def _expand(pname: str, namespaces: dict[str, str]) -> str:
     prefix, _, local = pname.partition(":")
     if prefix not in namespaces:
-        raise ServiceRefused(pname, f"the prefix {prefix}: is not declared in the query")
+        raise ServiceRefused(pname, f"the prefix {prefix}: is not declared in the query (nor predeclared)")
     return namespaces[prefix] + _PN_LOCAL_ESCAPE.sub(r"\1", local)
 
 

@@ -23,7 +23,7 @@ from typing import Final
 
 import pyoxigraph as ox
 
-from server import unions
+from server import prefixes, unions
 from server.store import sparql_text
 from server.store.sparql_text import Token
 
@@ -131,7 +131,7 @@ def written_literals(update: str, base_iri: str | None = None) -> list[ox.Litera
     ['"05"^^<http://www.w3.org/2001/XMLSchema#positiveInteger>']
     """
     tokens = [t for t, _ in _significant(update)]
-    prologue: list[str] = []
+    prologue = [prefixes.turtle_header(base=base_iri or prefixes.BASE)]  # predeclared; the update's win
     found: list[str] = []
     for i, token in enumerate(tokens):
         word = token.text.upper() if token.kind == "word" else ""
@@ -172,11 +172,12 @@ def _lines(store: ox.Store) -> set[bytes]:
 
 def evaluate(update: str, served: Iterable[ox.Quad], base_iri: str | None = None) -> dict[str | None, Change]:
     """Run ``update`` on a scratch store of ``served`` (the union of its graphs in the default graph, as the
-    endpoint has it) and say what changed in each graph (None: the default graph). Raises SyntaxError (the
-    update does not parse) and RuntimeError or OSError (evaluation failed), as pyoxigraph does."""
+    endpoint has it, and the endpoint's predeclared prefixes) and say what changed in each graph (None: the default
+    graph). Raises SyntaxError (the update does not parse) and RuntimeError or OSError (evaluation failed), as
+    pyoxigraph does."""
     scratch = unions.of(served)
     before = _lines(scratch)
-    scratch.update(update, base_iri=base_iri)
+    scratch.update(update, base_iri=base_iri, prefixes=prefixes.namespaces(base_iri or prefixes.BASE))
     after = _lines(scratch)
     changes: defaultdict[str | None, Change] = defaultdict(Change)
     for lines, added in ((after - before, True), (before - after, False)):

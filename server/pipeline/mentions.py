@@ -1,9 +1,10 @@
 """The mention index (DESIGN.md §2): which named entities every passage, section and source document names.
 
 A name is *printed* when a source prints it: every ``rdfs:label``, ``skos:altLabel`` and ``mig:acronym`` of an
-entity, except the names curators coined (``mig:displayName``). The build looks each printed name up, token by
-token and case-sensitively, in the text of every excerpt's quote, every section of a source and every source
-document as a whole, and states what it finds in ``graph/mentions``:
+entity (and every ``mig:adjective`` a source prints for a place), except the names curators coined
+(``mig:displayName``). The build looks each printed name up, token by token and case-sensitively (and in capitals,
+as headings print names, where no other name reads so), in the text of every excerpt's quote, every section of a
+source and every source document as a whole, and states what it finds in ``graph/mentions``:
 
 * ``excerpt mig:mentions entity`` for the names in its quote;
 * ``excerpt mig:inSection section`` for the innermost section containing the quote;
@@ -44,7 +45,13 @@ NAMED_TYPES = (
 )
 _NAMEABLE = re.compile(rf"^{re.escape(prefixes.ID)}(?:{'|'.join(NAMED_TYPES)})/[^/]+$")
 _NAME_PREDICATES = frozenset(
-    {prefixes.RDFS + "label", prefixes.SKOS + "altLabel", prefixes.SKOS + "prefLabel", prefixes.MIG + "acronym"}
+    {
+        prefixes.RDFS + "label",
+        prefixes.SKOS + "altLabel",
+        prefixes.SKOS + "prefLabel",
+        prefixes.MIG + "acronym",
+        prefixes.MIG + "adjective",
+    }
 )
 _DISPLAY_NAME = prefixes.MIG + "displayName"
 _TYPE = prefixes.RDF + "type"
@@ -94,27 +101,27 @@ class Names:
     longest: int = field(default=0)
 
     def found_in(self, text: str) -> set[str]:
-        """The entities whose printed name occurs in ``text`` (the longest name at each position).
+        """The entities whose printed name occurs in ``text``, also inside a longer name ("the ILO Declaration on …"
+        names the ILO; "Government of El Salvador" names El Salvador).
 
-        >>> names = Names({("El", "Salvador"): "slv", ("Government", "of", "El", "Salvador"): "gov"}, longest=4)
-        >>> sorted(names.found_in("the Government of El Salvador hosted it"))
-        ['gov', 'slv']
+        >>> names = Names({("El", "Salvador"): "slv", ("Government", "of", "El", "Salvador"): "gov",
+        ...                ("ILO",): "ilo", ("ILO", "Declaration"): "decl"}, longest=4)
+        >>> sorted(names.found_in("the Government of El Salvador and the ILO Declaration"))
+        ['decl', 'gov', 'ilo', 'slv']
         >>> names.found_in("El Salvadoran")
         set()
         """
-        words, found, starts = tokens(text), set[str](), self.lengths_by_first_word
-        for i, word in enumerate(words):
-            for n in starts.get(word, ()):
-                entity = self.by_name.get(words[i : i + n])
-                if entity is not None:
-                    found.add(entity)
-                    break
-        return found
+        words, starts = tokens(text), self.lengths_by_first_word
+        return {
+            entity
+            for i, word in enumerate(words)
+            for n in starts.get(word, ())
+            if (entity := self.by_name.get(words[i : i + n])) is not None
+        }
 
     @functools.cached_property
     def lengths_by_first_word(self) -> dict[str, tuple[int, ...]]:
-        """For each word that starts a name, the lengths of the names it starts, longest first (the lookup tries
-        only those)."""
+        """For each word that starts a name, the lengths of the names it starts (the lookup tries only those)."""
         lengths: dict[str, set[int]] = defaultdict(set)
         for name in self.by_name:
             lengths[name[0]].add(len(name))
@@ -141,6 +148,10 @@ def printed_names(quads: Iterable[Quad]) -> Names:
             named[words].add(entity)
     unique = {name: next(iter(es)) for name, es in named.items() if len(es) == 1}
     shared = frozenset(name for name, es in named.items() if len(es) > 1)
+    capitals: dict[Tokens, set[str]] = defaultdict(set)
+    for words, entity in unique.items():
+        capitals[tuple(w.upper() for w in words)].add(entity)
+    unique |= {caps: next(iter(es)) for caps, es in capitals.items() if len(es) == 1 and caps not in named}
     return Names(unique, shared, max((len(n) for n in unique), default=0))
 
 

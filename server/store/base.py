@@ -79,9 +79,11 @@ class NotAcceptable(StoreError):
         self.offered, self.kind = list(offered), kind
 
     def __str__(self) -> str:
-        what = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE", None: "this"}
+        what: dict[QueryForm | None, str] = {
+            "solutions": "a SELECT result", "boolean": "an ASK result", "graph": "a CONSTRUCT/DESCRIBE result"
+        }  # fmt: skip
         return (
-            f"None of the media types in the Accept header can represent a {what[self.kind]} result. "
+            f"None of the media types in the Accept header can represent {what.get(self.kind, 'this resource')}. "
             f"Offered: {', '.join(self.offered)}."
         )
 

@@ -12,7 +12,8 @@ Given a partner storage directory, the store also serves the partner graphs and 
 (``server.store.partners``): loaded after the snapshot, and before every query the storage's generation (one
 ``readlink``) is compared with the one loaded; if a commit moved it, the old partner quads are swapped for the new
 ones and the union default graph is updated with them (``unions.replace``), so the query sees the commit. Queries
-share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap.
+share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap. After the load and
+after every swap the store computes its VoID partitions again into ``graph/void`` (``server.partitions``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server import media, unions
+from server import media, partitions, prefixes, unions
 from server.media import QueryForm
 from server.store import sparql_text
 from server.store.base import (
@@ -130,6 +131,7 @@ class EmbeddedStore:
         counts = self._store.query(_COUNT_GRAPHS)
         assert isinstance(counts, ox.QuerySolutions)
         self._release_graphs = {row["g"].value: int(row["n"].value) for row in counts}
+        partitions.refresh(self._store)
         self._partners = PartnerGraphs(partners_dir)
         self._loaded = EMPTY
         self._access = _ReadersWriter()
@@ -148,6 +150,7 @@ class EmbeddedStore:
             current = self._partners.snapshot()
             if self._store is not None and current.generation != self._loaded.generation:
                 unions.replace(self._store, self._loaded.quads, current.quads, unions.SERVED)
+                partitions.refresh(self._store)
                 self._loaded = current
 
     def query(
@@ -206,18 +209,26 @@ class EmbeddedStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run ``sparql`` over the right dataset.
 
+        Every prefix of ``server.prefixes`` is predeclared (ours under ``base_iri``), as the Wikidata Query Service
+        predeclares its own: a query may write ``mig:heldIn`` without ``PREFIX mig: <…>``, and a query that declares
+        a prefix itself keeps its own IRI for it (pyoxigraph's ``prefixes=``: no text is prepended, so the parser's
+        line and column numbers are the client's).
+
         Without a protocol dataset the default graph is the (materialized) union of all graphs, unless
         the query names its own with FROM/FROM NAMED. A protocol dataset replaces both: the default graph
         is the merge of ``default_graphs`` (empty if none) and only ``named_graphs`` are visible to GRAPH
         (none if none were given), as the SPARQL 1.1 Protocol requires.
         """
+        predeclared = prefixes.namespaces(base_iri or prefixes.BASE)
         if dataset is None or (dataset.default_graphs is None and dataset.named_graphs is None):
-            return store.query(sparql, base_iri=base_iri)
+            return store.query(sparql, base_iri=base_iri, prefixes=predeclared)
         default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
             *_named_nodes(dataset.default_graphs or ())
         ]
         named_graphs: list[ox.NamedNode | ox.BlankNode] = [*_named_nodes(dataset.named_graphs or ())]
-        return store.query(sparql, base_iri=base_iri, default_graph=default_graph, named_graphs=named_graphs)
+        return store.query(
+            sparql, base_iri=base_iri, prefixes=predeclared, default_graph=default_graph, named_graphs=named_graphs
+        )
 
     def graphs(self) -> dict[str, int]:
         self._follow_partners()

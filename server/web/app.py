@@ -44,6 +44,7 @@ from server.web.pages import (
     network,
     partners,
     reader,
+    recipes,
     search,
     timeline,
 )
@@ -51,7 +52,21 @@ from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
 PROTOCOL = (sparql, graph_store, health, dataset)
-PAGES = (home, entity, search, reader, timeline, network, country_map, editor, browse, commitments, matrix, partners)
+PAGES = (
+    home,
+    entity,
+    search,
+    reader,
+    timeline,
+    network,
+    country_map,
+    editor,
+    browse,
+    commitments,
+    matrix,
+    partners,
+    recipes,
+)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, release: Release | None = None) -> FastAPI:
@@ -130,7 +145,7 @@ def add_middleware(app: FastAPI, service: Service) -> None:
         allow_credentials=False,
         allow_methods=["GET", "POST"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate"],
+        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning"],
         max_age=86_400,
     )
     app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))

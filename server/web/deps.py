@@ -16,14 +16,14 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 
-from server import media
+from server import media, query_errors, vocabulary
 from server.federation import federate
 from server.partners.messages import WriterUnavailable
 from server.partners.process import WriterClient
 from server.partners.registry import Registry
 from server.release import Release
 from server.settings import Settings
-from server.store.base import Dataset, QueryOutcome, Store, StoreUnavailable
+from server.store.base import Dataset, QueryOutcome, QuerySyntaxError, Store, StoreError, StoreUnavailable
 from server.web.labels import preferred_languages
 from server.web.partners import Catalogue, PartnerData
 
@@ -46,6 +46,7 @@ class Service:
     release: Release | None
     store: Store | None = None
     void_statistics: tuple[int, dict[str, list]] | None = None  # (partner generation, statistics)
+    vocabulary: vocabulary.Vocabulary | None = None  # the ontology's terms, read once from the store
     writer: WriterClient | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
     _registry: Registry | None = field(default=None, repr=False)
@@ -125,10 +126,33 @@ class Queries:
 
     async def answer(self, query: QueryRequest, accept: str | None) -> QueryOutcome:
         """A client's query (the endpoint's) answered: federated, then evaluated in the format it asks for
-        (``format=``) or else ``accept``."""
+        (``format=``) or else ``accept``. A syntax error is explained against the client's text (MalformedQuery)."""
         self.service.require_store()  # a starting store answers 503 before any SERVICE call goes out
         federated = await self.federate(query)
-        return await self.outcome(federated.query, query.accept or accept, query.dataset)
+        try:
+            return await self.outcome(federated.query, query.accept or accept, query.dataset)
+        except QuerySyntaxError as error:
+            raise await self.explained(query.query, error) from None
+
+    async def terms(self) -> vocabulary.Vocabulary:
+        """The ontology's terms, read from the store once (none while the store cannot answer)."""
+        if self.service.vocabulary is None:
+            try:
+                self.service.vocabulary = vocabulary.from_rows(await self.rows(vocabulary.TERMS_QUERY))
+            except StoreError:
+                return vocabulary.EMPTY
+        return self.service.vocabulary
+
+    async def explained(self, sparql: str, error: QuerySyntaxError) -> query_errors.MalformedQuery:
+        """The parser's error for ``sparql`` (the client's text), explained (``server.query_errors``)."""
+        found = await self.terms()
+        return query_errors.MalformedQuery(query_errors.explain(sparql, error.message, found, self.service.base_iri))
+
+    async def warnings(self, sparql: str) -> list[str]:
+        """What is suspect in a query that ran: the ``mig:`` terms it names that the ontology does not have."""
+        if not query_errors.mentions_ours(sparql, self.service.base_iri):
+            return []  # the ontology's terms are not even read
+        return query_errors.unknown_terms(sparql, await self.terms(), self.service.base_iri)
 
     async def run(self, query: str, accept: str) -> bytes:
         return (await self.outcome(query, accept)).body

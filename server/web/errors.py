@@ -1,6 +1,9 @@
-"""How failures become HTTP responses: one table from exception to status, plain-text bodies."""
+"""How failures become HTTP responses: one table from exception to status, plain-text bodies (a malformed query
+is explained as plain text or JSON, as the client asks)."""
 
 from __future__ import annotations
+
+import json
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +22,7 @@ from server.partners.messages import (
 from server.partners.storage import WriteConflict
 from server.partners.update import DatasetClash
 from server.partners.upload import UploadError
+from server.query_errors import MalformedQuery
 from server.store.base import (
     InvalidDataset,
     NotAcceptable,
@@ -30,6 +34,7 @@ from server.store.base import (
     UnsupportedQuery,
     UpdateForbidden,
 )
+from server.web import negotiation
 from server.web.deps import Service
 from server.web.middleware import RELEASE_HEADER
 
@@ -51,6 +56,7 @@ class BadRequest(Exception):
 # A SERVICE call does involve one: an allowlisted endpoint that fails is 502, one that is too slow 504.
 STATUS: dict[type[StoreError], int] = {
     QuerySyntaxError: 400,
+    MalformedQuery: 400,
     UnsupportedQuery: 400,
     InvalidDataset: 400,
     ServiceRefused: 400,
@@ -103,8 +109,18 @@ def status_for(error: StoreError) -> int:
     return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
 
 
+def malformed_query(error: MalformedQuery, accept: str | None) -> Response:
+    """A query that does not parse, explained in the format the client asked for (``negotiation.error_type``)."""
+    if negotiation.error_type(accept) == media.JSON:
+        body = json.dumps(error.diagnosis.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
+        return Response(body, 400, {"Content-Type": media.content_type(media.JSON), "Vary": "Accept"})
+    return text_response(error.diagnosis.as_text(), 400, {"Vary": "Accept"})
+
+
 async def store_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StoreError)
+    if isinstance(error, MalformedQuery):
+        return malformed_query(error, negotiation.accept_header(request))
     status = status_for(error)
     headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else None
     return text_response(str(error), status, headers)

@@ -9,7 +9,8 @@ their JSON-LD is compacted against the published ``@context``.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Final
 
 import pyoxigraph as ox
 import rdflib
@@ -17,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from server import media, prefixes
+from server.query_errors import warning_header
 from server.store.base import NotAcceptable, QueryOutcome
 
 SUFFIXES: dict[str, media.ResultFormat | None] = {"html": None, **{f.suffix: f for f in media.DOCUMENT_FORMATS}}
@@ -102,6 +104,24 @@ def document_response(ntriples: bytes, fmt: media.ResultFormat, context_url: str
     return Response(body, headers={**headers, "Content-Type": media.content_type(fmt.media_type)})
 
 
-def result_response(outcome: QueryOutcome) -> Response:
-    """The store's serialized answer as it is, in the media type it negotiated."""
-    return Response(outcome.body, headers={"Content-Type": media.content_type(outcome.media_type), "Vary": "Accept"})
+def result_response(outcome: QueryOutcome, warnings: Sequence[str] = ()) -> Response:
+    """The store's serialized answer as it is, in the media type it negotiated, with a ``Warning`` header
+    (``query_errors.warning_header``) when the query names something suspect."""
+    headers = {"Content-Type": media.content_type(outcome.media_type), "Vary": "Accept"}
+    if warnings:
+        headers["Warning"] = warning_header(warnings)
+    return Response(outcome.body, headers=headers)
+
+
+ERROR_TYPES: Final = (media.TEXT_PLAIN, media.JSON, media.SPARQL_JSON.media_type)
+
+
+def error_type(accept: str | None) -> str:
+    """How to explain a failed query: JSON to a client asking for JSON (SPARQL JSON results included), else plain
+    text (curl's ``*/*``, a browser, no ``Accept`` at all, or a client asking only for CSV or XML).
+
+    >>> error_type("*/*"), error_type("application/sparql-results+json,*/*;q=0.9"), error_type("text/csv")
+    ('text/plain', 'application/json', 'text/plain')
+    """
+    chosen = media.negotiate(accept, ERROR_TYPES)
+    return media.TEXT_PLAIN if chosen in (None, media.TEXT_PLAIN) else media.JSON

@@ -179,6 +179,32 @@ def test_ontology_page_is_reached_from_a_type_link(page: Page) -> None:
     shoot(page, "def")
 
 
+def test_term_page_shows_its_use_and_opens_the_editor_with_a_ready_query(page: Page, served: Server) -> None:
+    (count,) = select(served, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a mig:Practice }")
+    page.goto("/def")
+    page.locator('a[href="/def/Practice"]').click()
+    page.wait_for_url(re.compile(r"/def/Practice$"))
+    expect(page.locator("#term-count")).to_contain_text(f"{int(count['n']):,} instances")
+    expect(page.locator("#examples li a")).to_have_count(3)
+    expect(page.locator("#properties-used a", has_text="mig:implementedBy")).to_have_count(1)
+    shoot(page, "def-class")
+    page.locator("#examples li a").first.click()
+    page.wait_for_url(re.compile(r"/doc/practice/"))
+    page.go_back()
+    page.locator("#query-this").click()
+    page.wait_for_url(re.compile(r"/query\?query="))
+    expect(page.locator(".CodeMirror")).to_contain_text("?entity a mig:Practice")
+
+
+def test_recipes_page_shows_each_snippet_written_for_this_server(page: Page, served: Server) -> None:
+    page.goto("/query")
+    page.locator("main").get_by_role("link", name="use it from your tools", exact=True).click()
+    page.wait_for_url(re.compile(r"/recipes$"))
+    expect(page.locator("section.recipe")).to_have_count(8)
+    expect(page.locator("section.recipe pre").first).to_contain_text(f"{served.url}/sparql")
+    shoot(page, "recipes")
+
+
 def test_download_serves_the_dumps_it_lists_with_their_checksums(page: Page) -> None:
     page.goto("/download")
     rows = page.locator("tbody tr")
@@ -220,6 +246,9 @@ PAGE_KINDS = {
     "sources": "/source",
     "reader": "/source/gfmd-2011-san-salvador-workshop-report",
     "def": "/def",
+    "def-class": "/def/Practice",
+    "def-property": "/def/heldIn",
+    "recipes": "/recipes",
     "download": "/download",
 }
 

@@ -477,3 +477,35 @@ def test_count_failed_silent_call_as_one_empty_solution(federation: Federation, 
         {"local": {"type": "literal", "value": "a"}},
         {"local": {"type": "literal", "value": "b"}},
     ]
+
+
+# --- predeclared prefixes through SERVICE ------------------------------------------------------------------
+
+
+def test_join_with_predeclared_prefixes_inside_and_outside_service(federation: Federation) -> None:
+    query = f"""SELECT ?label ?population WHERE {{
+      country:ecu rdfs:label ?label FILTER(lang(?label) = "en")
+      SERVICE <{federation.partner.sparql}> {{ country:ecu <{POPULATION}> ?population }}
+    }}"""
+    (row,) = solutions(select(federation.home, query))
+    assert (row["label"]["value"], row["population"]["value"]) == ("Ecuador", "17")
+
+
+def test_declare_to_the_remote_the_predeclared_prefixes_its_block_uses(federation: Federation) -> None:
+    federation.remote.seen.clear()
+    block = '{ ?s rdfs:label ?o ; skos:notation "ECU" ; a mig:Country }'
+    query = f"""PREFIX rdfs: <http://example.org/own-rdfs#>
+    SELECT * {{ SERVICE <{federation.remote.url("/ok")}> {block} }}"""
+    solutions(select(federation.home, query))
+    (seen,) = federation.remote.seen
+    assert seen.query == (
+        f"BASE <{prefixes.BASE}>\nPREFIX mig: <{prefixes.MIG}>\nPREFIX skos: <{prefixes.SKOS}>\n"
+        f"PREFIX rdfs: <http://example.org/own-rdfs#>\nSELECT * WHERE {block}"
+    )  # the query's own rdfs: is sent as written, never overridden
+
+
+def test_call_service_named_with_a_predeclared_prefix(federation: Federation) -> None:
+    federation.remote.seen.clear()
+    query = f"SELECT * {{ SERVICE <{federation.remote.url('/ok')}> {{ }} SERVICE rdfs:nothing {{ }} }}"
+    refused(select(federation.home, query), 400, f"<{prefixes.RDFS}nothing>", "allowlist")
+    assert federation.remote.seen == []  # refused before anything was sent: rdfs: expanded as predeclared

@@ -49,6 +49,23 @@ def test_update_form_post_adds_to_own_graph_keeping_datatypes_as_written(partner
     assert partner_server.storage.generation() == generation + 1
 
 
+def test_update_with_predeclared_prefixes_keeps_datatypes_as_written(partner_server: PartnerServer) -> None:
+    """No PREFIX lines: mig:, xsd: and rdfs: are predeclared for updates as for queries, and the literal keeps its
+    written form (read with the same predeclared prefixes)."""
+    target = seeded(partner_server, "update-predeclared")
+    text = f"""INSERT DATA {{ GRAPH <{target}> {{ <https://example.org/agency/programme/1>
+        mig:beneficiaryCount "0750"^^xsd:nonNegativeInteger ; rdfs:comment "sin prefijos"@es }} }}"""
+    response = update(partner_server, text)
+    assert response.status_code == 204, response.text
+    subject = ox.NamedNode("https://example.org/agency/programme/1")
+    count = ox.Literal("0750", datatype=ox.NamedNode(prefixes.XSD + "nonNegativeInteger"))
+    comment = ox.Literal("sin prefijos", language="es")
+    assert partner_server.stored("update-predeclared") == parsed(programme(1)) | {
+        ox.Triple(subject, ox.NamedNode(prefixes.MIG + "beneficiaryCount"), count),
+        ox.Triple(subject, ox.NamedNode(prefixes.RDFS + "comment"), comment),
+    }
+
+
 def test_update_direct_post_replaces_a_value(partner_server: PartnerServer) -> None:
     target = seeded(partner_server, "update-direct")
     text = f"""{PREFIXES} DELETE {{ GRAPH <{target}> {{ ?p rdfs:label ?old }} }}

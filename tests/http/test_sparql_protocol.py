@@ -113,7 +113,7 @@ def test_override_query_from_clause_with_protocol_dataset(server: Server) -> Non
 
 BAD = [
     # (id, method, query string, body, headers, status, words)
-    ("malformed-query", "GET", "query=SELECT%20*%20WHERE%20%7B", None, {}, 400, "error at 1:"),
+    ("malformed-query", "GET", "query=SELECT%20*%20WHERE%20%7B", None, {}, 400, "Malformed query at line 1,"),
     ("two-query-params", "GET", "query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "Exactly one"),
     ("two-query-params-form", "POST", "", b"query=ASK%7B%7D&query=ASK%7B%7D", FORM, 400, "Exactly one"),
     ("missing-content-type", "POST", "", b"ASK {}", {}, 400, "Content-Type"),

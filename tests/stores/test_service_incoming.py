@@ -16,6 +16,7 @@ import pytest
 from partner_data import HEADER, PARTNER, PARTNER_GRAPH, PARTNER_NQUADS, POPULATIONS, reference_rows
 
 from server import media, prefixes
+from server.web.views import recipes
 from tools import loopback
 from tools.stores import ExternalStore, select
 
@@ -73,3 +74,11 @@ def test_write_through_update_and_graph_store_urls(store: ExternalStore) -> None
     assert [str(t) for t in ox.parse(read.content, ox.RdfFormat.N_TRIPLES)] == [note]
     query = f"SELECT * WHERE {{ VALUES ?g {{ <{inserted}> <{put}> }} GRAPH ?g {{ ?s ?p ?o }} }}"
     assert store.select(query) == reference_rows(f"{visited} <{inserted}> .\n{note} <{put}> .\n", query)
+
+
+def test_federated_recipe_runs_in_another_store(oxigraph_server: ExternalStore, server: loopback.Server) -> None:
+    """The /recipes SERVICE query, as written for our server, run by the Oxigraph server."""
+    (recipe,) = [r for r in recipes.read(server.url) if r.name == "8-federated-service.rq"]
+    direct = select(server.sparql, recipe.text.replace(f"SERVICE <{server.sparql}>", ""))
+    assert direct == [(("event", f"<{prefixes.ID}event/fibemyd-2008>"), ("place", '"Cuenca"@en'))]
+    assert oxigraph_server.select(recipe.text) == direct

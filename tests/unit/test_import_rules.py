@@ -59,9 +59,15 @@ def route_handlers(tree: ast.Module) -> tuple[list[str], list[str]]:
     """The module's top-level functions: (route handlers, the others)."""
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
+    def registers(d: ast.expr) -> bool:  # @router.get(…), or @representations.negotiated(router, …) (one per type)
+        if not isinstance(d, ast.Call):
+            return False
+        if getattr(d.func, "attr", "") in ("get", "post", "put", "delete"):
+            return getattr(d.func.value, "id", "") == "router"
+        return getattr(d.func, "attr", "") == "negotiated" and getattr(d.args[0], "id", "") == "router"
+
     def is_route(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        return any(isinstance(d, ast.Call) and getattr(d.func, "attr", "") in ("get", "post", "put", "delete")
-                   and getattr(d.func.value, "id", "") == "router" for d in node.decorator_list)  # fmt: skip
+        return any(registers(d) for d in node.decorator_list)
 
     return [f.name for f in functions if is_route(f)], [f.name for f in functions if not is_route(f)]
 

@@ -56,7 +56,8 @@ def dev_only_modules() -> set[str]:
 def module_names(package: Path) -> set[str]:
     """Dotted names of the modules and packages in ``package``'s files."""
     parts = (p.relative_to(package.parent).with_suffix("").parts for p in package.rglob("*.py"))
-    return {".".join(p[:-1] if p[-1] == "__init__" else p) for p in parts}
+    modules = (p for p in parts if all(part.isidentifier() for part in p))  # not the recipes (2-pandas.py): scripts
+    return {".".join(p[:-1] if p[-1] == "__init__" else p) for p in modules}
 
 
 def test_runtime_package_imports_and_serves_without_dev_distributions(tmp_path: Path) -> None:

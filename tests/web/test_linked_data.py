@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
+import re
 import warnings
+from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -289,3 +292,100 @@ def test_incoming_relations_are_the_stated_ones_not_the_builds_inverses(client: 
     statements = page.split('id="out"', 1)[1].split("</section>", 1)[0]
     assert 'href="/def#cites"' in incoming
     assert 'href="/def#hasItem"' not in incoming and 'href="/def#itemOf"' in statements
+
+
+# --- the vocabulary, discovered from the endpoint (graph/void) and /def ---------------------------------------------
+
+
+def sparql_rows(client: TestClient, query: str) -> list[dict[str, str]]:
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": media.SPARQL_JSON.media_type})
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+
+
+def test_endpoint_serves_class_partitions_that_count_what_a_query_counts(client: TestClient) -> None:
+    void = prefixes.sparql_header(("void", "mig"))
+    partitions = sparql_rows(client, void + (
+        f"SELECT ?c ?n WHERE {{ GRAPH <{prefixes.GRAPH_VOID}> {{ <{prefixes.DATASET}> void:classPartition ?part . "
+        "?part void:class ?c ; void:entities ?n } FILTER(?c IN (mig:Workshop, mig:Practice)) } ORDER BY ?c"
+    ))  # fmt: skip
+    counted = sparql_rows(client, void + (
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(?c IN (mig:Workshop, mig:Practice)) } "
+        "GROUP BY ?c ORDER BY ?c"
+    ))  # fmt: skip
+    assert len(counted) == 2 and int(counted[0]["n"]) > 0
+    assert partitions == counted
+
+
+def test_endpoint_serves_properties_a_class_uses_with_their_triples(client: TestClient) -> None:
+    used = sparql_rows(client, prefixes.sparql_header(("void", "mig")) + (
+        f"SELECT ?n WHERE {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?part void:class mig:Event ; "
+        "void:propertyPartition ?pp . ?pp void:property mig:heldIn ; void:triples ?n } }"
+    ))  # fmt: skip
+    counted = sparql_rows(
+        client, prefixes.sparql_header(("mig",)) + "SELECT (COUNT(*) AS ?n) { ?e a mig:Event ; mig:heldIn ?p }"
+    )
+    assert used == counted and int(used[0]["n"]) > 0
+
+
+def test_void_document_states_the_partitions_the_endpoint_serves(client: TestClient) -> None:
+    response = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    published = {t for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES) if t.predicate.value in (
+        prefixes.VOID + "class", prefixes.VOID + "entities", prefixes.VOID + "property")}  # fmt: skip
+    rows = sparql_rows(client, f"SELECT ?s ?p ?o {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?s ?p ?o }} }}")
+    served = {(r["s"], r["p"], r["o"]) for r in rows if r["p"] in (prefixes.VOID + "class", prefixes.VOID + "property")}
+    assert {
+        (t.subject.value, t.predicate.value, t.object.value)
+        for t in published
+        if t.predicate.value != prefixes.VOID + "entities"
+    } == served
+    assert any(t.subject.value.endswith("#class-" + hashlib.md5((prefixes.MIG + "Workshop").encode()).hexdigest())
+               for t in published)  # fmt: skip
+
+
+def test_ontology_page_links_the_partitions_and_each_term_page_with_its_count(client: TestClient) -> None:
+    page = client.get("/def", headers={"Accept": "text/html"}).text
+    assert 'href="/.well-known/void"' in page and "graph/void" in page
+    assert 'href="/def/Workshop"' in page and 'href="/def/heldIn"' in page
+    assert re.search(
+        r'href="/def/Practice"><code>mig:Practice</code></a> — [^<]+ <span class="count">\(\d+ instances\)', page
+    )
+
+
+def test_class_page_shows_instances_properties_examples_and_a_ready_query(client: TestClient) -> None:
+    response = client.get("/def/Practice")
+    assert response.status_code == 200
+    page = response.text
+    (count,) = sparql_rows(
+        client, prefixes.sparql_header(("mig",)) + "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a mig:Practice }"
+    )
+    assert f"<strong>{int(count['n']):,}</strong> instances" in page
+    examples = page.split('<ul id="examples">', 1)[1].split("</ul>", 1)[0]
+    assert examples.count('<a href="/doc/practice/') == 3
+    used = page.split('<table id="properties-used">', 1)[1].split("</table>", 1)[0]
+    assert re.search(r'<a href="/def/implementedBy">mig:implementedBy</a></td><td>\d+</td>', used)
+    (link,) = re.findall(r'<a id="query-this" href="([^"]+)"', page)
+    ready = parse_qs(urlsplit(html.unescape(link)).query)["query"][0]
+    assert "?entity a mig:Practice" in ready
+    assert len(sparql_rows(client, ready)) == min(100, int(count["n"]))
+
+
+def test_property_page_shows_triples_example_pairs_and_a_ready_query(client: TestClient) -> None:
+    page = client.get("/def/heldIn").text
+    (count,) = sparql_rows(client, prefixes.sparql_header(("mig",)) + "SELECT (COUNT(*) AS ?n) { ?s mig:heldIn ?o }")
+    assert f"<strong>{int(count['n']):,}</strong> triples" in page
+    examples = page.split('<ul id="examples">', 1)[1].split("</ul>", 1)[0]
+    assert (
+        len(
+            re.findall(
+                r'<li><a href="/doc/event/[^"]+">[^<]+</a> → <a href="/doc/place/[^"]+">[^<]+</a></li>', examples
+            )
+        )
+        == 3
+    )
+    assert "mig%3AheldIn" in page
+
+
+def test_version_iri_under_def_still_serves_the_ontology(client: TestClient) -> None:
+    response = client.get("/def/0.1.0", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and "owl:Ontology" in response.text

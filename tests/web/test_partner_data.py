@@ -253,3 +253,26 @@ def test_partner_literals_are_escaped_and_javascript_iris_never_linked(client: T
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["entity"]
     assert "&lt;img src=x onerror=alert(3)&gt;" in pages["entity"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["search"]
+
+
+def test_partitions_at_the_endpoint_count_a_partner_graph_from_its_commit(client: TestClient, partners: Path) -> None:
+    """graph/void is computed again when the partner graphs change: a partner's practice and its property count."""
+    practice, gives_effect = prefixes.MIG + "Practice", prefixes.MIG + "givesEffectTo"
+
+    def counts() -> dict[str, int]:
+        query = prefixes.sparql_header(("void",)) + (
+            f"SELECT ?term ?n WHERE {{ GRAPH <{prefixes.GRAPH_VOID}> {{ {{ <{prefixes.DATASET}> void:classPartition "
+            "?c . ?c void:class ?term ; void:entities ?n } UNION "
+            f"{{ <{prefixes.DATASET}> void:propertyPartition ?p . ?p void:property ?term ; void:triples ?n }} }} "
+            f"FILTER(?term IN (<{practice}>, <{gives_effect}>)) }}"
+        )
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        return {term: int(n) for term, n in (line.split(",") for line in response.text.split()[1:])}
+
+    before = counts()
+    publish(partners, GIVES_EFFECT)
+    after = counts()
+    assert after[practice] == before[practice] + 1
+    assert after[gives_effect] == before.get(gives_effect, 0) + 1
+    withdraw(partners)
+    assert counts() == before

@@ -25,7 +25,7 @@ from server.settings import REPO_ROOT, Settings
 from server.store.base import Dataset, QueryOutcome, QueryTimeout, StoreUnavailable
 from server.store.embedded import EmbeddedStore
 from server.web.app import create_app
-from server.web.views import catalogue
+from server.web.views import catalogue, recipes
 from server.web.views.editor import ROW_LIMIT
 
 with warnings.catch_warnings():
@@ -364,7 +364,8 @@ def test_query_page_loads_scripts_and_styles_only_from_static(client: TestClient
 
 def test_editor_script_restricts_autocompleters_before_creating_yasgui() -> None:
     script = EDITOR_JS.read_text(encoding="utf-8")
-    restrict = script.index('Yasqe.defaults.autocompleters = ["prefixes", "variables"]')
+    # YASGUI's own class/property completers ask an outside service; ours ("migkgTerms") reads /api/vocabulary.
+    restrict = script.index('Yasqe.defaults.autocompleters = ["prefixes", "variables", "migkgTerms"]')
     assert restrict < script.index("new window.Yasgui(")
     assert not re.search(r"https?://", script), "the editor script must not name an outside URL"
 
@@ -418,3 +419,11 @@ def test_sparql_results_accept_without_query_is_still_406(client: TestClient) ->
 def test_browser_query_to_sparql_is_still_answered(client: TestClient) -> None:
     response = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
+
+
+def test_recipes_page_shows_every_recipe_written_for_the_url_used(client: TestClient) -> None:
+    page = client.get("/recipes").text
+    for path in recipes.files():
+        assert f'id="{path.name}"' in page
+    assert "http://testserver/sparql" in page and recipes.PLACEHOLDER not in page
+    assert 'href="/recipes"' in client.get("/query").text

@@ -1,11 +1,13 @@
-"""Browse with facets: ``/browse`` (HTML, links and GET forms only) and ``/api/browse`` (JSON)."""
+"""Browse with facets: ``/browse`` (HTML, links and GET forms only; also JSON and CSV, by ``Accept`` or suffix:
+``/browse.json``, ``web.representations``) and ``/api/browse`` (its JSON)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from server.web import rendering
+from server import media
+from server.web import rendering, representations
 from server.web.deps import LanguagesDep, QueriesDep, ServiceDep
 from server.web.views import browse, facets
 
@@ -21,14 +23,18 @@ async def api_browse(request: Request, queries: QueriesDep, languages: Languages
     return JSONResponse(browse.as_json(result), headers=rendering.VARY_LANGUAGE)
 
 
-@router.get("/browse", summary="Browse entities by type, topic, country, organisation, source and year (HTML)")
-async def browse_page(request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep
-                      ) -> HTMLResponse:  # fmt: skip
+@representations.negotiated(router, "/browse", "Browse entities by type, topic, country, organisation, source and year")
+async def browse_page(request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep,
+                      chosen: representations.PageTypeDep) -> Response:  # fmt: skip
     try:
         result = await browse.from_params(queries, request.query_params.multi_items(), languages)
     except facets.BadParameter as error:
-        return rendering.bad_request(f"{error}.", service)
+        return representations.bad_request(f"{error}.", chosen, service)
+    if chosen == media.JSON:
+        return representations.json_response(browse.as_json(result), request)
+    if chosen == media.CSV:
+        return representations.csv_response(browse.COLUMNS, browse.table(result), request)
     return rendering.page(
-        "browse.html", service, headers=rendering.VARY_LANGUAGE, result=result, selection=result.selection,
+        "browse.html", service, headers=representations.headers(request), result=result, selection=result.selection,
         **browse.navigation(result, service.base_iri),
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The query editor: ``/query``, ``/api/queries`` and ``/api/prefixes`` (``views.editor``).
+"""The query editor: ``/query``, ``/api/queries``, ``/api/prefixes`` and ``/api/vocabulary`` (``views.editor``).
 
 ``/query`` is one HTML page with three parts: the vendored YASGUI editor over this server's ``/sparql`` (added
 by JavaScript), a plain form (``GET /query?query=…``) that works without JavaScript, and the catalogue of
@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from server import prefixes
+from server import prefixes, vocabulary
 from server.web import rendering
 from server.web.deps import QueriesDep, ServiceDep
 from server.web.views import catalogue, editor
@@ -24,9 +24,14 @@ async def api_queries(service: ServiceDep) -> JSONResponse:
     return JSONResponse({"queries": [entry.as_json() for entry in entries]})
 
 
-@router.get("/api/prefixes", summary="The prefixes queries may use (prefix → namespace IRI)")
-async def api_prefixes() -> JSONResponse:
-    return JSONResponse(dict(prefixes.PREFIXES))
+@router.get("/api/prefixes", summary="The prefixes every query may use undeclared (prefix → namespace IRI)")
+async def api_prefixes(service: ServiceDep) -> JSONResponse:
+    return JSONResponse(prefixes.namespaces(service.base_iri))
+
+
+@router.get("/api/vocabulary", summary="The ontology's terms (mig:) with labels and comments, for the editor")
+async def api_vocabulary(queries: QueriesDep) -> JSONResponse:
+    return JSONResponse({"terms": vocabulary.as_json(await queries.terms())})
 
 
 @router.get("/query", summary="Query editor (HTML): YASGUI, a form that works without JavaScript, the catalogue")
@@ -35,5 +40,5 @@ async def query_page(request: Request, service: ServiceDep, queries: QueriesDep)
     context, status = await editor.answer_form(queries, request.scope["query_string"])
     return rendering.page(
         "query.html", service, status_code=status, catalogue=entries, row_limit=editor.ROW_LIMIT, status=status,
-        **context,
+        predeclared=prefixes.namespaces(service.base_iri), **context,
     )  # fmt: skip

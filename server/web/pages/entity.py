@@ -13,10 +13,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from server import media, prefixes
-from server.web import negotiation, rendering
+from server.web import labels, negotiation, rendering
 from server.web.deps import QueriesDep, ServiceDep
 from server.web.labels import LABEL_LANGUAGES, iri_ref, preferred_languages
 from server.web.views import entity, mentions
+from server.web.views import ontology as ontology_views
 from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
 
 router = APIRouter()
@@ -66,6 +67,25 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
     )  # fmt: skip
 
 
+@router.get("/def/{name}", summary="How the data uses a class or property: counts, properties used, examples (HTML)")
+async def term_page(name: str, request: Request, service: ServiceDep, queries: QueriesDep, lang: Language = None
+                    ) -> Response:  # fmt: skip
+    languages = preferred_languages(request.headers.get("accept-language"), lang)
+    groups = term_docs(await queries.rows(TERMS_QUERY), languages, service.base_iri)
+    found = ontology_views.find(groups, name)
+    if found is None:  # a version IRI (/def/0.1.0) or a format suffix: the ontology itself
+        return await ontology(request, service, queries, "/" + name, lang)
+    kind, doc = found
+    is_class = kind == ontology_views.CLASSES
+    asked = [ontology_views.COUNTS_QUERY, *ontology_views.usage_queries(doc.iri, is_class)]
+    count_rows, examples, *used = await queries.gather(asked)
+    names = await labels.names(queries, ontology_views.example_iris(examples), languages)
+    count = ontology_views.counts(count_rows).get(doc.iri, 0)
+    view = ontology_views.usage(doc, is_class, count, used[0] if used else [], examples, names, service.base_iri)
+    return rendering.page("ontology_term.html", service, headers={"Vary": "Accept-Language"}, term=doc, kind=kind,
+                          usage=view, lang=languages[0])  # fmt: skip
+
+
 @router.get("/def", summary="The migkg ontology: HTML documentation or RDF")
 @router.get("/def{rest:path}", summary="The ontology by version IRI or with a format suffix")
 async def ontology(request: Request, service: ServiceDep, queries: QueriesDep, rest: str = "",
@@ -78,6 +98,8 @@ async def ontology(request: Request, service: ServiceDep, queries: QueriesDep, r
         ntriples = await queries.run(GRAPH_QUERY, media.N_TRIPLES.media_type)
         return negotiation.document_response(ntriples, fmt, str(request.url_for("context")), headers)
     languages = preferred_languages(request.headers.get("accept-language"), lang)
-    groups = term_docs(await queries.rows(TERMS_QUERY), languages, service.base_iri)
+    term_rows, count_rows = await queries.gather([TERMS_QUERY, ontology_views.COUNTS_QUERY])
+    groups = term_docs(term_rows, languages, service.base_iri)
     return rendering.page("ontology.html", service, headers=headers, groups=groups, namespace=prefixes.MIG,
-                          doc_url=doc_url, lang=languages[0])  # fmt: skip
+                          doc_url=doc_url, lang=languages[0], counts=ontology_views.counts(count_rows),
+                          partitions_query=ontology_views.PARTITIONS_QUERY)  # fmt: skip

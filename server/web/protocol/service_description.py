@@ -8,6 +8,11 @@ with each allowed origin as ``mig:allowedServiceOrigin`` (the Service Descriptio
 for which endpoints a service will call; an origin is a URI prefix, not a resource, hence an
 ``xsd:anyURI`` literal, as VoID writes ``void:uriSpace``). A partner graph's ``sd:Graph`` also states the agency
 that publishes it (``dcterms:publisher``, with its name) and when it last changed (``dcterms:modified``).
+
+The prefixes every query may use without declaring them are stated with SHACL's prefix declarations, the W3C
+vocabulary for "this prefix stands for this namespace" (``sh:declare [ sh:prefix "mig" ; sh:namespace
+"…"^^xsd:anyURI ]``, SHACL §5.2.1): the Service Description vocabulary has no term for them, and a client that
+reads SHACL (or a person) can rebuild the table with one query. ``/api/prefixes`` gives the same table as JSON.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from fastapi.responses import Response
 from server import media, prefixes
 from server.partners.catalogue import PartnerGraph
 
-_PREFIXES = ("sd", "void", "formats", "xsd", "mig", "dcterms", "rdfs")
+_PREFIXES = ("sd", "void", "formats", "xsd", "mig", "dcterms", "rdfs", "sh")
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -32,6 +37,7 @@ _TRIPLES = ox.NamedNode(prefixes.VOID + "triples")
 _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
 _ANY_URI = ox.NamedNode(prefixes.XSD + "anyURI")
 _ALLOWED_ORIGIN = ox.NamedNode(prefixes.MIG + "allowedServiceOrigin")
+_SH_DECLARE = ox.NamedNode(prefixes.SH + "declare")
 
 
 def description(
@@ -39,12 +45,15 @@ def description(
     graphs: Mapping[str, int],
     federation: Sequence[str] = (),
     partners: Mapping[str, PartnerGraph] | None = None,
+    predeclared: Mapping[str, str] | None = None,
 ) -> Iterator[ox.Triple]:
     """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples, ``partners``
-    among them (described by their agencies), and whose SERVICE calls may reach the ``federation`` origins."""
+    among them (described by their agencies), whose SERVICE calls may reach the ``federation`` origins and whose
+    queries may use the ``predeclared`` prefixes (prefix → namespace) undeclared."""
     service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     yield ox.Triple(service, _TYPE, _sd("Service"))
     yield ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint))
+    yield from prefix_declarations(service, predeclared or {})
     yield ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query"))
     yield ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph"))
     if federation:
@@ -67,6 +76,17 @@ def description(
         yield ox.Triple(graph, _TRIPLES, ox.Literal(str(triples), datatype=_INTEGER))
         if partners and name in partners:
             yield from published_by(graph, partners[name])
+
+
+def prefix_declarations(subject: ox.BlankNode, declared: Mapping[str, str]) -> Iterator[ox.Triple]:
+    """``subject sh:declare [ a sh:PrefixDeclaration ; sh:prefix "name" ; sh:namespace "iri"^^xsd:anyURI ]`` for
+    each prefix."""
+    for name, namespace in declared.items():
+        declaration = ox.BlankNode()
+        yield ox.Triple(subject, _SH_DECLARE, declaration)
+        yield ox.Triple(declaration, _TYPE, ox.NamedNode(prefixes.SH + "PrefixDeclaration"))
+        yield ox.Triple(declaration, ox.NamedNode(prefixes.SH + "prefix"), ox.Literal(name))
+        yield ox.Triple(declaration, ox.NamedNode(prefixes.SH + "namespace"), ox.Literal(namespace, datatype=_ANY_URI))
 
 
 def published_by(subject: ox.NamedNode | ox.BlankNode, graph: PartnerGraph) -> Iterator[ox.Triple]:

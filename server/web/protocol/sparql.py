@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from server import prefixes
 from server.web import auth, negotiation, sparql_request, writes
 from server.web.deps import QueriesDep, ServiceDep
 from server.web.errors import BadRequest
@@ -42,10 +43,12 @@ async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) 
         federation = service.settings.service_allowlist
         partners = await service.partner_catalogue()
         graphs = service.graph_sizes(partners)
-        triples = service_description.description(endpoint, graphs, federation, partners.graphs)
+        predeclared = prefixes.namespaces(service.base_iri)
+        triples = service_description.description(endpoint, graphs, federation, partners.graphs, predeclared)
         return service_description.response(triples, chosen)
     query = sparql_request.from_params(params, service.settings.max_query_bytes)
-    return negotiation.result_response(await queries.answer(query, accept))
+    outcome = await queries.answer(query, accept)
+    return negotiation.result_response(outcome, await queries.warnings(query.query))
 
 
 @router.post("/sparql", summary="SPARQL query (form or application/sparql-query), or a partner's update")
@@ -57,4 +60,5 @@ async def query_post(request: Request, service: ServiceDep, queries: QueriesDep)
     operation = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
     if isinstance(operation, sparql_request.UpdateOperation):
         return await writes.update(request, service, auth.updater(request, service), operation)
-    return negotiation.result_response(await queries.answer(operation, negotiation.accept_header(request)))
+    outcome = await queries.answer(operation, negotiation.accept_header(request))
+    return negotiation.result_response(outcome, await queries.warnings(operation.query))

@@ -3,7 +3,8 @@ partitions, its links to Wikidata and GeoNames, its dumps, SPARQL endpoint and l
 
 ``STATISTICS`` are run once per release and generation of partner graphs (``statistics``); ``description`` is a
 pure function of their rows, of the partner graphs (each a ``void:subset`` with its size, agency and date, counted in
-the dataset's totals; their dump) and of the URLs the client used.
+the dataset's totals; their dump) and of the URLs the client used. The class and property partitions are the
+triples of ``graph/void``, which the store computes and the endpoint serves (``server.partitions``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 LINK_TARGETS = {"wikidata": prefixes.WD, "geonames": prefixes.GEONAMES}
 
 STATISTICS: dict[str, str] = {
-    "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
-    "properties": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p",
+    # The partitions as the store computed them (server.partitions), every triple of graph/void.
+    "partitions": f"SELECT ?s ?p ?o WHERE {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?s ?p ?o }} }}",
     "entities": f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{prefixes.ID}")) }}',
     **{
         name: f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{prefixes.SKOS}exactMatch> ?o "
@@ -90,7 +91,7 @@ def description(
     if release is not None:
         yield from _release(dataset, base_url, release, partners)
     yield from _partner_graphs(dataset, base_url, partners)
-    yield from _partitions(dataset, base_iri, stats)
+    yield from _partitions(dataset, stats)
     yield from _linksets(dataset, base_iri, stats)
 
 
@@ -117,22 +118,29 @@ def _partner_graphs(dataset: ox.NamedNode, base_url: str, partners: Catalogue) -
         yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{PARTNER_DUMP}"))
 
 
-def _partitions(dataset: ox.NamedNode, base_iri: str, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:
-    """Entities, classes and properties: how many, and a partition per class and per property."""
+def _partitions(dataset: ox.NamedNode, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:
+    """Entities, classes and properties: how many, and the partitions the store serves in ``graph/void`` (a
+    partition per class, with the properties its instances use, and per property), which the endpoint also
+    answers for (``void:inDataset`` says where)."""
     for row in stats.get("entities", []):
         yield ox.Triple(dataset, _v("entities"), _count(row["n"]["value"]))
-    yield ox.Triple(dataset, _v("classes"), _count(len(stats.get("classes", []))))
-    yield ox.Triple(dataset, _v("properties"), _count(len(stats.get("properties", []))))
-    for i, row in enumerate(sorted(stats.get("classes", []), key=lambda r: r["c"]["value"])):
-        part = ox.NamedNode(f"{base_iri}dataset#class-{i}")
-        yield ox.Triple(dataset, _v("classPartition"), part)
-        yield ox.Triple(part, _v("class"), ox.NamedNode(row["c"]["value"]))
-        yield ox.Triple(part, _v("entities"), _count(row["n"]["value"]))
-    for i, row in enumerate(sorted(stats.get("properties", []), key=lambda r: r["p"]["value"])):
-        part = ox.NamedNode(f"{base_iri}dataset#property-{i}")
-        yield ox.Triple(dataset, _v("propertyPartition"), part)
-        yield ox.Triple(part, _v("property"), ox.NamedNode(row["p"]["value"]))
-        yield ox.Triple(part, _v("triples"), _count(row["n"]["value"]))
+    partitions = [_triple(row, dataset) for row in stats.get("partitions", [])]
+    for kind, partition in (("classes", _v("classPartition")), ("properties", _v("propertyPartition"))):
+        yield ox.Triple(dataset, _v(kind), _count(sum(t.subject == dataset and t.predicate == partition
+                                                      for t in partitions)))  # fmt: skip
+    yield ox.Triple(ox.NamedNode(prefixes.GRAPH_VOID), _v("inDataset"), dataset)
+    yield from (t for t in partitions if t.predicate != _TYPE)
+
+
+def _triple(row: Row, dataset: ox.NamedNode) -> ox.Triple:
+    """A triple of ``graph/void`` from its SPARQL JSON row, its dataset node (``prefixes.DATASET``) as ``dataset``."""
+    subject = ox.NamedNode(row["s"]["value"])
+    obj = row["o"]
+    value: ox.NamedNode | ox.Literal = (
+        ox.NamedNode(obj["value"]) if obj["type"] == "uri"
+        else ox.Literal(obj["value"], datatype=ox.NamedNode(obj.get("datatype", prefixes.XSD + "string")))
+    )  # fmt: skip
+    return ox.Triple(dataset if subject.value == prefixes.DATASET else subject, ox.NamedNode(row["p"]["value"]), value)
 
 
 def _linksets(dataset: ox.NamedNode, base_iri: str, stats: Mapping[str, Sequence[Row]]) -> Iterator[ox.Triple]:

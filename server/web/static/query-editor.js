@@ -13,9 +13,13 @@
     var endpoint = new URL(holder.dataset.endpoint, window.location.href).href;
     var Yasqe = window.Yasgui.Yasqe;
     // Before creating the editor: the class/property autocompleters call an outside service as one types.
-    Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+    // Ours completes the ontology's terms from this server instead (terms(), below).
+    Yasqe.registerAutocompleter(ontologyTerms(holder), false);
+    Yasqe.defaults.autocompleters = ["prefixes", "variables", "migkgTerms"];
     Yasqe.defaults.prefixCcApi = new URL(holder.dataset.prefixes, window.location.href).href;
     Yasqe.defaults.requestConfig.endpoint = endpoint;
+    var Yasr = window.Yasgui.Yasr;
+    Yasr.defaults.errorRenderers = [explainedError].concat(Yasr.defaults.errorRenderers || []);
     window.Yasgui.defaults.requestConfig.endpoint = endpoint;
 
     // YASGUI's share button makes links like /query#query=…&endpoint=…
@@ -62,6 +66,94 @@
       });
     });
     window.migkgYasgui = yasgui; // for the browser tests and the curious
+  }
+
+  // A malformed query comes back explained as JSON (YASGUI asks for SPARQL JSON): show it as the /query form
+  // does, the message, the query's line with a caret under the column, and the hint. Other errors: YASGUI's own.
+  function explainedError(error) {
+    var explained;
+    try {
+      explained = JSON.parse(error && error.text);
+    } catch (e) {
+      return undefined;
+    }
+    if (!explained || explained.error !== "malformed query") return undefined;
+    var box = document.createElement("div");
+    box.className = "query-error";
+    var where = explained.line ? " at line " + explained.line + ", column " + explained.column : "";
+    var parts = [
+      ["p", "", "Malformed query" + where + ": " + explained.message],
+      ["pre", "query-excerpt", explained.excerpt],
+      ["p", "query-hint", explained.hint ? "Hint: " + explained.hint : ""],
+    ];
+    parts.forEach(function (part) {
+      if (!part[2]) return;
+      var element = document.createElement(part[0]);
+      element.className = part[1];
+      element.textContent = part[2];
+      box.appendChild(element);
+    });
+    return box;
+  }
+
+  // Completion of the ontology's classes and properties (mig:heldIn, with its label; its comment as tooltip),
+  // from /api/vocabulary (read once) and the predeclared prefixes of /api/prefixes: a prefix declared in the
+  // query wins, as it does on the endpoint. Nothing is asked of another host.
+  function ontologyTerms(holder) {
+    var loaded = null;
+    function load() {
+      if (!loaded) {
+        var get = function (path) {
+          var url = new URL(path, window.location.href).href;
+          return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : {}; });
+        };
+        loaded = Promise.all([get(holder.dataset.vocabulary), get(holder.dataset.prefixes)])
+          .then(function (found) { return { terms: found[0].terms || [], prefixes: found[1] || {} }; })
+          .catch(function () { return { terms: [], prefixes: {} }; });
+      }
+      return loaded;
+    }
+    function split(text) {
+      var match = /^([A-Za-z][\w.-]*)?:([\w.-]*)$/.exec(text || "");
+      return match ? { prefix: match[1] || "", local: match[2] } : null;
+    }
+    return {
+      name: "migkgTerms",
+      bulk: false,
+      autoShow: true,
+      isValidCompletionPosition: function (yasqe) {
+        var token = yasqe.getCompleteToken();
+        var previous = yasqe.getPreviousNonWsToken(yasqe.getDoc().getCursor().line, token);
+        return !!split(token.string) && !(previous && /^prefix$/i.test(previous.string));
+      },
+      get: function (yasqe, token) {
+        var name = split(token && token.string);
+        if (!name) return Promise.resolve([]);
+        return load().then(function (data) {
+          var namespace = yasqe.getPrefixesFromQuery()[name.prefix] || data.prefixes[name.prefix];
+          var wanted = name.local.toLowerCase();
+          return data.terms
+            .filter(function (t) { return t.iri === namespace + t.name && t.name.toLowerCase().indexOf(wanted) === 0; })
+            .map(function (t) { return name.prefix + ":" + t.name; });
+        });
+      },
+      postprocessHints: function (yasqe, hints) {
+        return load().then(function (data) {
+          var byName = {};
+          data.terms.forEach(function (t) { byName[t.name] = t; });
+          return hints.map(function (hint) {
+            var term = byName[hint.text.slice(hint.text.indexOf(":") + 1)] || {};
+            hint.className = "migkg-term-hint";
+            hint.render = function (element) {
+              element.textContent = hint.text + (term.label ? " — " + term.label : "");
+              if (term.comment) element.title = term.comment;
+              element.dataset.kind = term.kind || "";
+            };
+            return hint;
+          });
+        });
+      },
+    };
   }
 
   // YASGUI leaves a few controls unnamed and puts its "+" button inside the tablist (where only tabs

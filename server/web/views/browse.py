@@ -167,3 +167,11 @@ def navigation(result: Browse, base: str) -> dict[str, Any]:
         "first_url": selection.url(base),
         "api_url": selection.url(base, "/api/browse", selection.page),
     }
+
+
+COLUMNS = ("iri", "label", "language", "types")
+
+
+def table(result: Browse) -> list[list[str]]:
+    """One page of the entities found, as the rows of ``COLUMNS`` (types separated by spaces)."""
+    return [[r["iri"], r["label"], r["language"], " ".join(r["types"])] for r in result.results]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from server import prefixes
 from server.web.deps import Queries, Row
@@ -161,3 +162,35 @@ def totals(documents: Sequence[Document], shown: Sequence[Document]) -> dict[str
         "shown_items": sum(len(d.items) for d in shown),
         "shown_unaddressed": sum(d.unaddressed for d in shown),
     }
+
+
+def as_json(shown: Sequence[Document], totals: Mapping[str, int], only: str) -> dict[str, Any]:
+    """The documents shown, each item with what addresses it (only the unaddressed items with ``only``)."""
+    return {
+        "totals": dict(totals),
+        "only": only or None,
+        "documents": [
+            {
+                "iri": d.iri, "label": d.label, "date": d.date or None,
+                "items": [
+                    {"iri": i.iri, "label": i.label, "item_label": i.item_label, "text": i.text,
+                     "position": i.position, "parent": i.parent or None, "addressed": not i.unaddressed,
+                     "addressed_by": [{"iri": k.iri, "label": k.label, "kind": k.kind, "property": k.prop}
+                                      for k in i.links]}
+                    for i in d.items if not only or i.unaddressed
+                ],
+            }
+            for d in shown
+        ],
+    }  # fmt: skip
+
+
+COLUMNS = ("document", "document_label", "item", "item_label", "position", "text", "addressed_by")
+
+
+def table(shown: Sequence[Document], only: str) -> list[list[Any]]:
+    """One row per item shown, with how many things address it."""
+    return [
+        [d.iri, d.label, i.iri, i.item_label or i.label, "" if i.position is None else i.position, i.text, len(i.links)]
+        for d in shown for i in d.items if not only or i.unaddressed
+    ]  # fmt: skip

@@ -1,7 +1,8 @@
 """What the query editor (``/query``) shows of a query: a query from the form (or a catalogue query,
 ``?name=<stem>``) runs on the same store as the endpoint and is rendered here: SELECT as a table, ASK as yes/no,
 CONSTRUCT/DESCRIBE as Turtle, each cut at ``ROW_LIMIT`` rows or triples. A query that fails re-renders the form
-with the endpoint's own message and status (``errors.STATUS``).
+with the endpoint's own message and status (``errors.STATUS``); a malformed one with its explanation (the line, a
+caret under the column, a hint), and one naming terms the ontology does not have with the endpoint's warnings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 
 from server import media, prefixes
 from server.media import QueryForm
-from server.store.base import StoreError
+from server.store.base import QuerySyntaxError, StoreError
 from server.web import errors, sparql_request
 from server.web.deps import Queries, Service
 from server.web.rendering import local_path
@@ -134,7 +135,9 @@ async def answer_form(queries: Queries, query_string: bytes) -> tuple[dict[str, 
     """What the page shows for its parameters, and its status: the query in the form (the default, the one sent, or
     the catalogue's ``?name=``), the catalogue entry, the query's answer, or the error that stopped it."""
     service = queries.service
-    context: dict[str, Any] = {"query": DEFAULT_QUERY, "entry": None, "answer": None, "error": None}
+    context: dict[str, Any] = {
+        "query": DEFAULT_QUERY, "entry": None, "answer": None, "error": None, "diagnosis": None, "warnings": [],
+    }  # fmt: skip
     try:
         params = sparql_request.parse_params(query_string)
         names = params.get("name", [])
@@ -150,6 +153,10 @@ async def answer_form(queries: Queries, query_string: bytes) -> tuple[dict[str, 
             query = sparql_request.from_params(params, service.settings.max_query_bytes)
             query = await queries.federate(query)
             context["answer"] = await queries.in_thread(functools.partial(evaluate, service, query))
+            context["warnings"] = await queries.warnings(context["query"])
+    except QuerySyntaxError as error:
+        explained = await queries.explained(context["query"], error)
+        return {**context, "error": str(explained), "diagnosis": explained.diagnosis}, 400
     except StoreError as error:
         return {**context, "error": str(error)}, errors.status_for(error)
     except errors.BadRequest as error:

@@ -94,3 +94,31 @@ async def context(queries: Queries, source: str | None, languages: Sequence[str]
         "unknown_source": bool(source and source not in sources),
         "definition": [sentence for sentence, _ in COUNTRY.patterns],
     }
+
+
+def as_json(matrix: Matrix, source: str | None) -> dict[str, Any]:
+    """The matrix as data: its axes, and each non-empty cell with the practices and items it counts."""
+    return {
+        "source": source,
+        "practices": matrix.practices,
+        "items": matrix.items,
+        "countries": [{"iri": iri, "label": label} for iri, label, _ in matrix.countries],
+        "topics": [{"iri": iri, "label": label} for iri, label, _ in matrix.topics],
+        "cells": [
+            {"country": c, "topic": t, "practices": sorted(cell.practices), "items": sorted(cell.items),
+             "browse": cell.url}
+            for (c, t), cell in sorted(matrix.cells.items())
+        ],
+    }  # fmt: skip
+
+
+COLUMNS = ("country", "country_label", "topic", "topic_label", "practices", "items")
+
+
+def table(matrix: Matrix) -> list[list[Any]]:
+    """One row per non-empty cell: its country and topic, and how many practices and items it counts."""
+    labels = {iri: label for iri, label, _ in (*matrix.countries, *matrix.topics)}
+    return [
+        [c, labels.get(c, c), t, labels.get(t, t), len(cell.practices), len(cell.items)]
+        for (c, t), cell in sorted(matrix.cells.items())
+    ]

@@ -67,3 +67,13 @@ def with_html(body: dict[str, Any], results: Results, labels: dict[str, str]) ->
         hit["snippet_html"] = highlight(raw.snippet)
         hit["type_labels"] = [labels.get(t, "") for t in raw.types if t in labels]
     return body
+
+
+COLUMNS = ("iri", "label", "language", "types", "snippet")
+
+
+def table(body: dict[str, Any]) -> list[list[str]]:
+    """The hits of ``body`` (``as_json``) as the rows of ``COLUMNS`` (types separated by spaces)."""
+    return [
+        [hit["iri"], hit["label"], hit["language"], " ".join(hit["types"]), hit["snippet"]] for hit in body["results"]
+    ]
