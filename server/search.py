@@ -48,7 +48,8 @@ SELECT ?e ?field ?text WHERE {{
   {{ ?e rdfs:label ?text BIND("label" AS ?field) }}
   UNION {{ ?e skos:prefLabel ?text BIND("label" AS ?field) }}
   UNION {{ ?e skos:altLabel|mig:acronym ?text BIND("alt" AS ?field) }}
-  UNION {{ ?e mig:displayName ?text BIND("coined" AS ?field) }}
+  UNION {{ ?e mig:displayName ?text BIND("coined" AS ?field)
+           FILTER NOT EXISTS {{ GRAPH ?printed {{ ?e rdfs:label ?text }} FILTER(?printed != graph:inferred) }} }}
   UNION {{ ?e mig:text|rdfs:comment|skos:definition|mig:measure ?text BIND("description" AS ?field) }}
   UNION {{ GRAPH ?g {{ ?e ?p ?o }} GRAPH graph:provenance {{ ?g oa:hasSelector [ oa:exact ?text ] }}
            BIND("quote" AS ?field) }}

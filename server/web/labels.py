@@ -53,15 +53,20 @@ def iri_values(iris: Iterable[str]) -> str:
     return " ".join(iri_ref(i) for i in sorted(set(iris)))
 
 
+# ?label stated as ?x's rdfs:label by a passage (not inferred from a display name): a printed name, even if a
+# display name repeats it
+_PRINTED = f"GRAPH ?_g {{ ?x rdfs:label ?label }} FILTER(?_g != {iri_ref(prefixes.GRAPH_INFERRED)})"
+
+
 def labels_query(iris: Iterable[str]) -> str:
     """``?x ?label ?kind ?coined``: every name of each IRI, ``label`` (rdfs:label, skos:prefLabel) or ``alt``, and
-    whether curators coined it (``mig:displayName``: the build makes each one an rdfs:label too) rather than a source
-    printing it."""
+    whether curators coined it (``mig:displayName``: the build makes each one an rdfs:label too) and no passage
+    states it as a printed label."""
     return _HEAD + (
         f"SELECT ?x ?label ?kind ?coined WHERE {{ VALUES ?x {{ {iri_values(iris)} }} "
         "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
         "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } "
-        "BIND(EXISTS { ?x mig:displayName ?label } AS ?coined) }"
+        f"BIND(EXISTS {{ ?x mig:displayName ?label }} && NOT EXISTS {{ {_PRINTED} }} AS ?coined) }}"
     )
 
 

@@ -166,15 +166,25 @@ def test_a_name_two_entities_share_is_looked_up_for_neither() -> None:
 
 
 def test_a_coined_name_is_never_looked_up() -> None:
+    labour = iri("organisation", "pan-labour")
     coined = [
-        name(iri("organisation", "pan-labour"), MIG + "displayName", "Ministry of Labour (Panama)"),
-        # the build's materialised rdfs:label of a display name is coined all the same
-        name(iri("organisation", "pan-labour"), RDFS_LABEL, "Ministry of Labour (Panama)"),
-        name(iri("organisation", "pan-labour"), prefixes.SKOS + "altLabel", "Labour Ministry"),
+        name(labour, MIG + "displayName", "Ministry of Labour (Panama)"),
+        # the rdfs:label the build infers from a display name is coined all the same
+        fact(labour, RDFS_LABEL, "Ministry of Labour (Panama)", prefixes.GRAPH_INFERRED, literal=True),
+        name(labour, prefixes.SKOS + "altLabel", "Labour Ministry"),
     ]
     names = mentions.printed_names(coined)
     assert names.found_in("the Ministry of Labour (Panama) met") == set()
-    assert names.found_in("the Labour Ministry met") == {iri("organisation", "pan-labour")}
+    assert names.found_in("the Labour Ministry met") == {labour}
+
+
+def test_a_name_one_passage_prints_is_printed_though_another_coins_it() -> None:
+    government = iri("organisation", "ecu-government")
+    both = [
+        name(government, MIG + "displayName", "Government of Ecuador"),
+        fact(government, RDFS_LABEL, "Government of Ecuador", prefixes.EXCERPT + "printed", literal=True),
+    ]
+    assert mentions.printed_names(both).found_in("the Government of Ecuador") == {government}
 
 
 def test_one_character_names_and_short_lower_case_names_are_ignored() -> None:

@@ -102,3 +102,15 @@ def test_documents_record_coined_names_from_display_names() -> None:
     [found] = documents(unions.form(store))
     assert found.coined == ["Commitment of Montevideo, item 25.q"]
     assert found.labels == {"en": "Commitment of Montevideo, item 25.q", "es": "Compromiso de Montevideo, 25.q"}
+
+
+def test_a_name_a_passage_prints_is_not_recorded_as_coined() -> None:
+    government = NamedNode(prefixes.ID + "organisation/ecu-government")
+    name = Literal("Government of Ecuador", language="en")
+    store = Store()
+    store.extend([
+        Quad(government, NamedNode(prefixes.MIG + "displayName"), name, NamedNode(prefixes.EXCERPT + "row")),
+        Quad(government, NamedNode(prefixes.RDFS + "label"), name, NamedNode(prefixes.EXCERPT + "printed")),
+    ])  # fmt: skip
+    [found] = documents(unions.form(store))
+    assert found.coined == []
