@@ -97,6 +97,13 @@ def test_lists_mark_coined_names_of_the_entities_they_link(fixture_client: TestC
     assert "(coined name)" in item
 
 
+def test_reader_anchors_a_context_passage_that_states_no_fact(fixture_client: TestClient) -> None:
+    page = fixture_client.get("/source/test-report").text
+    assert 'id="excerpt-test-practices-heading"' in page
+    listed = page.split('id="facts-test-practices-heading"', 1)[1].split("</li>", 1)[0]
+    assert "context only" in listed
+
+
 def test_section_iri_answers_303_to_its_page(fixture_client: TestClient) -> None:
     response = fixture_client.get("/id/source/test-report/montevideo-commitment", follow_redirects=False)
     assert response.status_code == 303
