@@ -7,7 +7,8 @@ and the quotes of the passages that state facts about it. The tokenizer folds ca
 weighted highest, scaled by a prior that grows with how connected the entity is (distinct neighbours in the
 quoted facts, log-damped), so the Montevideo Commitment outranks each of its 48 paragraphs, which all name it;
 an entity one of whose names (label, other name or acronym) is exactly what was typed comes first ("segib").
-Type filters use the entity's classes, inferred superclasses included.
+Type filters use the entity's classes, inferred superclasses included. Each entity records which of its labels
+were coined by curators (``mig:displayName``) rather than printed by a source, so results can say so.
 
 Partner graphs change while the server runs, so their documents are not in the release's index: for each
 generation of partner graphs the web process adds them to a copy of it (``extended``), kept under the state
@@ -47,6 +48,8 @@ SELECT ?e ?field ?text WHERE {{
   {{ ?e rdfs:label ?text BIND("label" AS ?field) }}
   UNION {{ ?e skos:prefLabel ?text BIND("label" AS ?field) }}
   UNION {{ ?e skos:altLabel|mig:acronym ?text BIND("alt" AS ?field) }}
+  UNION {{ ?e mig:displayName ?text BIND("coined" AS ?field)
+           FILTER NOT EXISTS {{ GRAPH ?printed {{ ?e rdfs:label ?text }} FILTER(?printed != graph:inferred) }} }}
   UNION {{ ?e mig:text|rdfs:comment|skos:definition|mig:measure ?text BIND("description" AS ?field) }}
   UNION {{ GRAPH ?g {{ ?e ?p ?o }} GRAPH graph:provenance {{ ?g oa:hasSelector [ oa:exact ?text ] }}
            BIND("quote" AS ?field) }}
@@ -78,7 +81,8 @@ SELECT DISTINCT ?e ?type WHERE {{
 
 SCHEMA = """
 CREATE TABLE entity (
-  id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, labels TEXT NOT NULL, prior REAL NOT NULL, names TEXT NOT NULL
+  id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, labels TEXT NOT NULL, prior REAL NOT NULL, names TEXT NOT NULL,
+  coined TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE entity_type (id INTEGER NOT NULL REFERENCES entity(id), type TEXT NOT NULL);
 CREATE INDEX entity_type_by_type ON entity_type(type);
@@ -93,6 +97,11 @@ class Document:
     fields: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     types: set[str] = field(default_factory=set)
     links: int = 0  # distinct entities it shares a quoted fact with
+
+    @property
+    def coined(self) -> list[str]:
+        """Its names that curators coined (``mig:displayName``; each is also among its labels), not printed."""
+        return sorted(set(self.fields.get("coined", [])))
 
     @property
     def prior(self) -> float:
@@ -154,8 +163,10 @@ def write_index(docs: Iterable[Document], path: Path) -> None:
 
 
 def _insert(db: sqlite3.Connection, i: int, doc: Document) -> None:
-    labels = json.dumps(doc.labels, ensure_ascii=False)
-    db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?)", (i, doc.iri, labels, doc.prior, names_column(doc)))
+    labels, coined = json.dumps(doc.labels, ensure_ascii=False), json.dumps(doc.coined, ensure_ascii=False)
+    db.execute(
+        "INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", (i, doc.iri, labels, doc.prior, names_column(doc), coined)
+    )
     db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types)])
     texts = ["\n".join(dict.fromkeys(doc.fields.get(f, []))) for f in _FIELDS]
     db.execute("INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts))
@@ -218,6 +229,7 @@ class Hit:
     labels: Mapping[str, str]
     types: Sequence[str]
     snippet: str
+    coined: frozenset[str] = frozenset()  # which of its labels curators coined (mig:displayName)
 
 
 @dataclass(frozen=True)
@@ -240,7 +252,7 @@ def search(path: Path, query: str, type_filter: str | None = None, limit: int = 
         params: list[object] = [expression, *([type_filter] if type_filter else [])]
         total = db.execute(f"SELECT COUNT(*) FROM document WHERE {where}", params).fetchone()[0]
         rows = db.execute(
-            f"SELECT e.iri, e.labels, snippet(document, -1, char(2), char(3), ' … ', 16), e.id FROM document "
+            f"SELECT e.iri, e.labels, snippet(document, -1, char(2), char(3), ' … ', 16), e.id, e.coined FROM document "
             f"JOIN entity e ON e.id = document.rowid WHERE {where} "
             f"ORDER BY instr(e.names, ?) > 0 DESC, bm25(document, {weights}) * e.prior LIMIT ? OFFSET ?",
             [*params, "\n" + fold(query) + "\n", limit, offset],
@@ -254,8 +266,8 @@ def search(path: Path, query: str, type_filter: str | None = None, limit: int = 
         )
         hits = [
             Hit(iri, json.loads(labels), [t for (t,) in db.execute("SELECT type FROM entity_type WHERE id = ?", [i])],
-                snippet)
-            for iri, labels, snippet, i in rows
+                snippet, frozenset(json.loads(coined)))
+            for iri, labels, snippet, i, coined in rows
         ]  # fmt: skip
     db.close()
     return Results(total, hits, counts)

@@ -34,6 +34,7 @@ from typing import Final
 
 import pyoxigraph as ox
 import rdflib
+from rdflib.collection import Collection as RdfList
 from rdflib.namespace import RDF, RDFS, SH
 
 from server import prefixes, unions
@@ -144,19 +145,29 @@ class Gate:
         return []
 
 
+def _names_by_label(shapes: rdflib.Graph, path: rdflib.term.Node) -> bool:
+    """Whether a property shape's path is ``rdfs:label``, or alternatives of which it is one (a label or a coined
+    ``mig:displayName``)."""
+    if path == RDFS.label:
+        return True
+    alternatives = shapes.value(path, SH.alternativePath)
+    return alternatives is not None and RDFS.label in RdfList(shapes, alternatives)
+
+
 def partner_shapes(shapes: rdflib.Graph) -> rdflib.Graph:
-    """The shapes for partner data: each ``sh:minCount`` on ``rdfs:label`` becomes a Warning of its own."""
+    """The shapes for partner data: each ``sh:minCount`` on ``rdfs:label`` (alone or as one of alternative paths)
+    becomes a Warning of its own."""
     adapted = rdflib.Graph()
     for triple in shapes:
         adapted.add(triple)
-    for shape in set(adapted.subjects(SH.path, RDFS.label)):
+    for shape, path in set(adapted.subject_objects(SH.path)):
         minimum = adapted.value(shape, SH.minCount)
-        if minimum is None or not isinstance(shape, rdflib.URIRef):
+        if minimum is None or not isinstance(shape, rdflib.URIRef) or not _names_by_label(adapted, path):
             continue
         adapted.remove((shape, SH.minCount, minimum))
         present = rdflib.URIRef(f"{shape}-present")
         adapted.add((present, RDF.type, SH.PropertyShape))
-        adapted.add((present, SH.path, RDFS.label))
+        adapted.add((present, SH.path, path))
         adapted.add((present, SH.minCount, minimum))
         adapted.add((present, SH.severity, SH.Warning))
         adapted.add((present, SH.name, rdflib.Literal("name (recommended for partner data)", lang="en")))

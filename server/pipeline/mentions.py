@@ -19,6 +19,7 @@ commitment documents and practices; items, roles, memberships, figures and topic
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -52,7 +53,6 @@ _NAME_PREDICATES = frozenset(
         prefixes.MIG + "adjective",
     }
 )
-_DISPLAY_NAME = prefixes.MIG + "displayName"
 _TYPE = prefixes.RDF + "type"
 _PART_OF = prefixes.MIG + "partOf"
 _SECTION_TYPES = frozenset({prefixes.MIG + "DocumentSection", prefixes.MIG + "Annex"})
@@ -110,33 +110,37 @@ class Names:
         >>> names.found_in("El Salvadoran")
         set()
         """
-        words = tokens(text)
+        words, starts = tokens(text), self.lengths_by_first_word
         return {
             entity
-            for i in range(len(words))
-            for n in range(1, min(self.longest, len(words) - i) + 1)
+            for i, word in enumerate(words)
+            for n in starts.get(word, ())
             if (entity := self.by_name.get(words[i : i + n])) is not None
         }
 
+    @functools.cached_property
+    def lengths_by_first_word(self) -> dict[str, tuple[int, ...]]:
+        """For each word that starts a name, the lengths of the names it starts (the lookup tries only those)."""
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.by_name:
+            lengths[name[0]].add(len(name))
+        return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
+
 
 def printed_names(quads: Iterable[Quad]) -> Names:
-    """Every printed name of every nameable entity in ``quads`` (coined display names left out)."""
-    coined: set[tuple[str, str]] = set()
+    """Every printed name of every nameable entity in ``quads``: its labels, other names and acronyms as stated
+    (never a coined ``mig:displayName``, nor the ``rdfs:label`` the build infers from one: ``graph/inferred`` is
+    skipped). A name stated both ways is printed: some passage prints it (the check printed-and-coined-name warns)."""
     named: dict[Tokens, set[str]] = defaultdict(set)
-    candidates: list[tuple[str, str]] = []
     for q in quads:
         if isinstance(q.graph_name, NamedNode) and q.graph_name.value in _SKIPPED_GRAPHS:
             continue
         if not isinstance(q.subject, NamedNode) or not isinstance(q.object, Literal):
             continue
-        if q.predicate.value == _DISPLAY_NAME:
-            coined.add((q.subject.value, q.object.value))
-        elif q.predicate.value in _NAME_PREDICATES and is_nameable(q.subject.value):
-            candidates.append((q.subject.value, q.object.value))
-    for entity, name in candidates:
-        words = tokens(name)
-        if (entity, name) not in coined and _usable(words):
-            named[words].add(entity)
+        if q.predicate.value in _NAME_PREDICATES and is_nameable(q.subject.value):
+            words = tokens(q.object.value)
+            if _usable(words):
+                named[words].add(q.subject.value)
     unique = {name: next(iter(es)) for name, es in named.items() if len(es) == 1}
     shared = frozenset(name for name, es in named.items() if len(es) > 1)
     capitals: dict[Tokens, set[str]] = defaultdict(set)

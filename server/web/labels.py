@@ -4,7 +4,8 @@ put safely into the queries that look labels up."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from server import prefixes
@@ -52,13 +53,35 @@ def iri_values(iris: Iterable[str]) -> str:
     return " ".join(iri_ref(i) for i in sorted(set(iris)))
 
 
+# ?label stated as ?x's rdfs:label by a passage (not inferred from a display name): a printed name, even if a
+# display name repeats it
+_PRINTED = f"GRAPH ?_g {{ ?x rdfs:label ?label }} FILTER(?_g != {iri_ref(prefixes.GRAPH_INFERRED)})"
+
+
 def labels_query(iris: Iterable[str]) -> str:
-    """``?x ?label ?kind``: every name of each IRI, ``label`` (rdfs:label, skos:prefLabel) or ``alt``."""
+    """``?x ?label ?kind ?coined``: every name of each IRI, ``label`` (rdfs:label, skos:prefLabel) or ``alt``, and
+    whether curators coined it (``mig:displayName``: the build makes each one an rdfs:label too) and no passage
+    states it as a printed label."""
     return _HEAD + (
-        f"SELECT ?x ?label ?kind WHERE {{ VALUES ?x {{ {iri_values(iris)} }} "
+        f"SELECT ?x ?label ?kind ?coined WHERE {{ VALUES ?x {{ {iri_values(iris)} }} "
         "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
-        "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } }"
+        "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } "
+        f"BIND(EXISTS {{ ?x mig:displayName ?label }} && NOT EXISTS {{ {_PRINTED} }} AS ?coined) }}"
     )
+
+
+def is_coined(row: Mapping[str, Mapping[str, str]]) -> bool:
+    """Whether a row of ``labels_query`` is a name curators coined (``mig:displayName``), not one a source prints."""
+    return row.get("coined", {}).get("value") == "true"
+
+
+@dataclass(frozen=True)
+class Name:
+    """The label a page shows for an IRI: its text and language, and whether it was coined rather than printed."""
+
+    text: str
+    language: str = ""
+    coined: bool = False
 
 
 def preferred_languages(accept_language: str | None, chosen: str | None = None) -> list[str]:
@@ -109,16 +132,26 @@ def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> t
     return labels[0] if labels else ("", "")
 
 
-async def best_labels(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """IRI → (label, language) chosen for ``languages``, for every IRI in ``iris`` that has a label."""
+async def best_names(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, Name]:
+    """IRI → the label chosen for ``languages`` (and whether it is coined), for every IRI in ``iris`` with a label."""
     wanted = sorted(set(iris))
     if not wanted:
         return {}
     found: dict[str, list[tuple[str, str]]] = {}
+    coined: set[tuple[str, str, str]] = set()
     for row in await queries.rows(labels_query(wanted)):
         if row["kind"]["value"] == "label":
-            found.setdefault(row["x"]["value"], []).append((row["label"]["value"], row["label"].get("xml:lang", "")))
-    return {iri: pick_label(labels, languages) for iri, labels in found.items()}
+            iri, text, lang = row["x"]["value"], row["label"]["value"], row["label"].get("xml:lang", "")
+            found.setdefault(iri, []).append((text, lang))
+            if is_coined(row):
+                coined.add((iri, text, lang))
+    picked = {iri: pick_label(labels, languages) for iri, labels in found.items()}
+    return {iri: Name(text, lang, (iri, text, lang) in coined) for iri, (text, lang) in picked.items()}
+
+
+async def best_labels(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """IRI → (label, language) chosen for ``languages``, for every IRI in ``iris`` that has a label."""
+    return {iri: (name.text, name.language) for iri, name in (await best_names(queries, iris, languages)).items()}
 
 
 async def names(queries: Queries, iris: Iterable[str], languages: Sequence[str]) -> dict[str, str]:

@@ -71,6 +71,19 @@ def test_read_curated_blank_graph_name_gets_a_minted_stable_iri(tmp_path: Path) 
     assert excerpt.graph == minted_excerpt_iri(excerpt.source, excerpt.selector)
 
 
+def test_read_curated_accepts_a_context_only_excerpt_without_a_graph(tmp_path: Path) -> None:
+    heading = (
+        "excerpt:heading a mig:Excerpt ; oa:hasSource source:doc ;\n"
+        '    oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "WORKSHOP" ] .\n'
+        "excerpt:ws-label mig:hasContext excerpt:heading .\n"
+    )
+    curated = read_curated(write(tmp_path, GOOD + heading))
+    described = {e.graph.value.rsplit("/", 1)[-1]: e for e in curated.excerpts}
+    assert set(described) == {"ws-label", "heading"}
+    assert described["heading"].selector.exact == "WORKSHOP"
+    assert {q.graph_name.value.rsplit("/", 1)[-1] for q in curated.facts} == {"ws-label"}
+
+
 def test_read_curated_syntax_error_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "excerpt:e { event:ws rdfs:label  }\n")
     with pytest.raises(BuildError) as e:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from server.search import Document, fold, match_expression, search, write_index
+from server import prefixes, unions
+from server.search import Document, documents, fold, match_expression, search, write_index
 
 MIG = "https://w3id.org/migkg/def#"
 
@@ -74,3 +76,41 @@ def test_match_expression_of_no_words_is_none() -> None:
 def test_names_are_folded_like_the_tokenizer_folds_them() -> None:
     assert fold("  Secretaría   General Iberoamericana ") == "secretaria general iberoamericana"
     assert fold("SEGIB") == "segib"
+
+
+def test_search_hits_say_which_labels_were_coined(tmp_path: Path) -> None:
+    coined = doc("statistic/remittances-ecu-2006", "Remittances to Ecuador, 2006", types=(MIG + "Statistic",))
+    coined.fields["coined"].append("Remittances to Ecuador, 2006")
+    printed = doc("organisation/eclac", "Economic Commission for Latin America", alt="ECLAC")
+    path = tmp_path / "search.sqlite"
+    write_index([coined, printed], path)
+    hits = {h.iri.rsplit("/", 1)[-1]: h for h in search(path, "remittances ecuador").hits + search(path, "eclac").hits}
+    assert hits["remittances-ecu-2006"].coined == {"Remittances to Ecuador, 2006"}
+    assert hits["eclac"].coined == frozenset()
+
+
+def test_documents_record_coined_names_from_display_names() -> None:
+    item = NamedNode(prefixes.ID + "commitment/montevideo-2006/p25q")
+    graph = NamedNode(prefixes.EXCERPT + "p25q")
+    name = Literal("Commitment of Montevideo, item 25.q", language="en")
+    store = Store()
+    store.extend([
+        Quad(item, NamedNode(prefixes.MIG + "displayName"), name, graph),
+        Quad(item, NamedNode(prefixes.RDFS + "label"), name, NamedNode(prefixes.GRAPH_INFERRED)),
+        Quad(item, NamedNode(prefixes.RDFS + "label"), Literal("Compromiso de Montevideo, 25.q", language="es"), graph),
+    ])  # fmt: skip
+    [found] = documents(unions.form(store))
+    assert found.coined == ["Commitment of Montevideo, item 25.q"]
+    assert found.labels == {"en": "Commitment of Montevideo, item 25.q", "es": "Compromiso de Montevideo, 25.q"}
+
+
+def test_a_name_a_passage_prints_is_not_recorded_as_coined() -> None:
+    government = NamedNode(prefixes.ID + "organisation/ecu-government")
+    name = Literal("Government of Ecuador", language="en")
+    store = Store()
+    store.extend([
+        Quad(government, NamedNode(prefixes.MIG + "displayName"), name, NamedNode(prefixes.EXCERPT + "row")),
+        Quad(government, NamedNode(prefixes.RDFS + "label"), name, NamedNode(prefixes.EXCERPT + "printed")),
+    ])  # fmt: skip
+    [found] = documents(unions.form(store))
+    assert found.coined == []

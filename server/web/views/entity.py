@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from server import prefixes
 from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
-from server.web.labels import EXTERNAL_LABELS, iri_ref, labels_query, local_name, pick_label
+from server.web.labels import EXTERNAL_LABELS, iri_ref, is_coined, labels_query, local_name, pick_label
+from server.web.views import mentions as mention_index
 
 INCOMING_PAGE = 20
 
 _HEAD = prefixes.sparql_header(("rdfs", "oa", "graph"))
-
-Labels = Mapping[str, list[tuple[str, str]]]  # IRI -> its (label, language) pairs
 
 
 def outgoing_query(entity: str) -> str:
@@ -28,9 +27,11 @@ def outgoing_query(entity: str) -> str:
 
 
 def _stated(pattern: str) -> str:
-    """``pattern`` as stated in some graph other than graph/inferred: the build's inverses of the entity's own
-    facts are already among its statements (with "inferred" evidence), so they are not listed again as incoming."""
-    return f"GRAPH ?_g {{ {pattern} }} FILTER(?_g != {iri_ref(prefixes.GRAPH_INFERRED)})"
+    """``pattern`` as stated in some graph other than graph/inferred and graph/mentions: the build's inverses of the
+    entity's own facts are already among its statements (with "inferred" evidence), and what names it is listed
+    under "Mentioned in", so neither is listed again as incoming."""
+    built = f"{iri_ref(prefixes.GRAPH_INFERRED)}, {iri_ref(prefixes.GRAPH_MENTIONS)}"
+    return f"GRAPH ?_g {{ {pattern} }} FILTER(?_g NOT IN ({built}))"
 
 
 def incoming_counts_query(entity: str) -> str:
@@ -80,6 +81,7 @@ class Term:
     label: str = ""
     language: str = ""
     datatype: str = ""
+    coined: bool = False  # its label is a name curators coined (mig:displayName), not one a source prints
 
     @property
     def is_iri(self) -> bool:
@@ -103,6 +105,7 @@ class Evidence:
     start: int = 0
     end: int = 0
     partner: PartnerGraph | None = None
+    context: tuple[mention_index.Passage, ...] = ()  # the passages its facts depend on (mig:hasContext, chained)
 
 
 @dataclass
@@ -144,6 +147,14 @@ class EntityView:
     incoming: list[IncomingGroup]
     excerpts: int
     mentions: list[Mentions] = field(default_factory=list)
+    coined: bool = False  # its label is a name curators coined (mig:displayName)
+    named_in: mention_index.NamedIn = field(default_factory=mention_index.NamedIn)
+    section: mention_index.SectionView | None = None
+    names: Mapping[str, Term] = field(default_factory=dict)  # labels of the sources, sections and entities above
+
+    def term(self, iri: str) -> Term:
+        """How the page names ``iri`` (a source, section or entity of the mention index)."""
+        return self.names.get(iri) or Term(iri, "uri", local_name(iri))
 
 
 def graph_kind(graph: str) -> str:
@@ -162,28 +173,49 @@ def graph_kind(graph: str) -> str:
     return "other"
 
 
-def _labels(rows: Iterable[Row]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
-    main: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    alt: dict[str, list[str]] = defaultdict(list)
+@dataclass
+class _Labels:
+    """The rows of ``labels_query``: each IRI's labels and other names, and which labels were coined."""
+
+    main: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    alt: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    coined: set[tuple[str, str, str]] = field(default_factory=set)  # (IRI, label, language)
+
+    def pick(self, iri: str, languages: Sequence[str]) -> tuple[str, str, bool]:
+        """The label of ``iri`` for ``languages``, its language, and whether it was coined."""
+        text, lang = pick_label(self.main.get(iri, []), languages)
+        return text, lang, (iri, text, lang) in self.coined
+
+
+def _labels(rows: Iterable[Row]) -> _Labels:
+    found = _Labels()
     for row in rows:
         x, label, kind = row["x"]["value"], row["label"], row["kind"]["value"]
         if kind == "label":
-            main[x].append((label["value"], label.get("xml:lang", "")))
+            found.main[x].append((label["value"], label.get("xml:lang", "")))
+            if is_coined(row):
+                found.coined.add((x, label["value"], label.get("xml:lang", "")))
         else:
-            alt[x].append(label["value"])
-    return main, alt
+            found.alt[x].append(label["value"])
+    return found
 
 
-def _term(binding: Mapping[str, str], labels: Labels, languages: Sequence[str]) -> Term:
+def _term(binding: Mapping[str, str], labels: _Labels, languages: Sequence[str]) -> Term:
     value = binding["value"]
     if binding["type"] == "uri":
-        return Term(value, "uri", pick_label(labels.get(value, []), languages)[0] or EXTERNAL_LABELS.get(value, ""))
+        text, _, coined = labels.pick(value, languages)
+        return Term(value, "uri", text or EXTERNAL_LABELS.get(value, ""), coined=coined)
     if binding["type"] == "bnode":
         return Term(value, "bnode")
     return Term(value, "literal", language=binding.get("xml:lang", ""), datatype=binding.get("datatype", ""))
 
 
-def _evidence(graph: str, by_graph: Mapping[str, Row], partners: Mapping[str, PartnerGraph] | None = None) -> Evidence:
+def _evidence(
+    graph: str,
+    by_graph: Mapping[str, Row],
+    partners: Mapping[str, PartnerGraph] | None = None,
+    contexts: Mapping[str, list[mention_index.Passage]] | None = None,
+) -> Evidence:
     kind = graph_kind(graph)
     if kind == "partner":
         return Evidence(graph, kind, partner=(partners or {}).get(graph))
@@ -192,7 +224,7 @@ def _evidence(graph: str, by_graph: Mapping[str, Row], partners: Mapping[str, Pa
         source_label = row.get("sourceLabel", {}).get("value", "")
         return Evidence(
             graph, kind, row["exact"]["value"], row["source"]["value"], source_label, int(row["start"]["value"]),
-            int(row["end"]["value"]),
+            int(row["end"]["value"]), context=tuple((contexts or {}).get(graph, ())),
         )  # fmt: skip
     return Evidence(graph, kind)
 
@@ -232,10 +264,11 @@ def _graphs(row: Row) -> list[str]:
 
 def _outgoing(
     outgoing: Iterable[Row],
-    labels: Labels,
+    labels: _Labels,
     by_graph: Mapping[str, Row],
     languages: Sequence[str],
     partners: Mapping[str, PartnerGraph],
+    contexts: Mapping[str, list[mention_index.Passage]],
 ) -> tuple[list[Group], list[Term]]:
     """The entity's statements grouped by property (its name first), each value with its evidence; and its types."""
     rdf_type, rdfs_label = prefixes.RDF + "type", prefixes.RDFS + "label"
@@ -248,7 +281,7 @@ def _outgoing(
         key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
         fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
         if all(ev.graph != g for ev in fact.evidence):
-            fact.evidence.append(_evidence(g, by_graph, partners))
+            fact.evidence.append(_evidence(g, by_graph, partners, contexts))
     groups = [
         Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
         for p, facts in grouped.items()
@@ -261,7 +294,7 @@ def _outgoing(
 def _incoming(
     counts: Iterable[Row],
     first: Mapping[str, Sequence[Row]],
-    labels: Labels,
+    labels: _Labels,
     languages: Sequence[str],
     partners: Mapping[str, PartnerGraph],
 ) -> list[IncomingGroup]:
@@ -269,7 +302,8 @@ def _incoming(
     partner graphs that state it."""
 
     def referrer(r: Row) -> Fact:
-        term = Term(r["s"]["value"], r["s"]["type"], pick_label(labels.get(r["s"]["value"], []), languages)[0])
+        text, _, coined = labels.pick(r["s"]["value"], languages)
+        term = Term(r["s"]["value"], r["s"]["type"], text, coined=coined)
         return Fact(term, [_evidence(g, {}, partners) for g in _graphs(r) if graph_kind(g) == "partner"])
 
     incoming = [
@@ -283,6 +317,16 @@ def _incoming(
     return sorted(incoming, key=lambda grp: grp.prop.text.lower())
 
 
+@dataclass
+class IndexRows:
+    """The rows of the mention-index queries (``views.mentions``) for one entity: what names it, the context of
+    the passages about it, and, for a section, its own part of the index."""
+
+    named: Sequence[Row] = ()
+    context: Sequence[Row] = ()
+    section: Sequence[Row] | None = None
+
+
 def entity_view(
     entity: str,
     outgoing: Sequence[Row],
@@ -292,25 +336,38 @@ def entity_view(
     incoming_first: Mapping[str, Sequence[Row]],
     languages: Sequence[str],
     partners: Mapping[str, PartnerGraph] | None = None,
+    index: IndexRows | None = None,
 ) -> EntityView:
     """The page's view of ``entity`` from the rows of the queries above (``partners``: the descriptions of the
-    partner graphs among them)."""
-    labels, alts = _labels(label_rows)
+    partner graphs among them; ``index``: what the mention index and the context passages say of it)."""
+    labels, index = _labels(label_rows), index or IndexRows()
     partners = partners or {}
     by_graph = {row["g"]["value"]: row for row in evidence_rows}
-    outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages, partners)
-    label, language = pick_label(labels.get(entity, []), languages)
+    contexts = mention_index.contexts(index.context)
+    outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages, partners, contexts)
+    label, language, coined = labels.pick(entity, languages)
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
+
+    def order(iri: str) -> str:
+        return labels.pick(iri, languages)[0] or local_name(iri)
+
+    section = mention_index.section_view(index.section, order) if index.section is not None else None
+    named_in = mention_index.named_in(index.named, order)
+    shown = mention_index.iris_shown(named_in) | (section.iris() if section else set())
     return EntityView(
         entity,
         label or local_name(entity),
         language,
-        sorted(set(alts.get(entity, [])) | {t for t, _ in labels.get(entity, []) if t != label}),
+        sorted(set(labels.alt.get(entity, [])) | {t for t, _ in labels.main.get(entity, []) if t != label}),
         types,
         outgoing_groups,
         _incoming(incoming_counts, incoming_first, labels, languages, partners),
         len(excerpts),
         mentions_by_source(by_graph.values()),
+        coined=coined,
+        named_in=named_in,
+        section=section,
+        names={iri: _term({"type": "uri", "value": iri}, labels, languages) for iri in shown},
     )
 
 
@@ -326,10 +383,16 @@ async def load(
     for row in counts:
         prop = row["p"]["value"]
         first[prop] = await queries.rows(incoming_query(entity, prop, page if prop == incoming else 1))
+    types = {r["o"]["value"] for r in outgoing if r["p"]["value"] == prefixes.RDF + "type"}
+    named, context = await queries.gather([mention_index.named_in_query(entity), mention_index.context_query(entity)])
+    index = IndexRows(named, context)
+    if mention_index.is_section(types):
+        index.section = await queries.rows(mention_index.section_query(entity))
     iris = iris_to_label(outgoing, counts, entity)
     iris.update(r["s"]["value"] for rs in first.values() for r in rs if r["s"]["type"] == "uri")
+    iris.update(mention_index.iris_to_label(index.named, index.section or ()))
     labels = await queries.rows(labels_query(iris))
     evidence = await queries.rows(mentions_query(entity))
     graphs = partner_graphs(outgoing, first)
     partners = from_rows(await queries.rows(graphs_query(graphs))) if graphs else {}
-    return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners)
+    return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners, index)

@@ -31,7 +31,7 @@ def passages_query(source: str) -> str:
     return _HEAD + (
         "SELECT ?g ?start ?end ?s ?p ?o WHERE { GRAPH graph:provenance { "
         f"?g oa:hasSource {iri_ref(source)} ; oa:hasSelector [ oa:start ?start ; oa:end ?end ] }} "
-        "GRAPH ?g { ?s ?p ?o } }"
+        "OPTIONAL { GRAPH ?g { ?s ?p ?o } } }"  # a passage described only as others' context states no fact
     )
 
 
@@ -95,7 +95,7 @@ async def reading(queries: Queries, key: str, languages: Sequence[str]) -> dict[
     if text is None:
         return None
     passage_rows = await queries.rows(passages_query(source))
-    iris = {r[v]["value"] for r in passage_rows for v in ("s", "p", "o") if r[v]["type"] == "uri"}
+    iris = {r[v]["value"] for r in passage_rows for v in ("s", "p", "o") if v in r and r[v]["type"] == "uri"}
     labels = await best_labels(queries, iris, languages)
     return {"title": found[0]["label"]["value"], "key": key, **passages(text, passage_rows, labels, base)}
 
@@ -110,6 +110,7 @@ def passages(text: str, passage_rows: Sequence[Row], labels: Mapping[str, tuple[
     spans = {Span(name(r["g"]["value"]), int(r["start"]["value"]), int(r["end"]["value"])) for r in passage_rows}
     facts: dict[str, list[tuple[dict[str, str], ...]]] = defaultdict(list)
     for r in passage_rows:
-        facts[name(r["g"]["value"])].append(tuple(shown(r[v], labels, base) for v in ("s", "p", "o")))
+        if "s" in r:
+            facts[name(r["g"]["value"])].append(tuple(shown(r[v], labels, base) for v in ("s", "p", "o")))
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     return {"segments": segments(text, ordered), "passages": ordered, "facts": facts}

@@ -49,6 +49,7 @@ def as_json(results: Results, languages: Sequence[str], labels: dict[str, str], 
             "iri": hit.iri,
             "page": local_path(hit.iri, base),
             "label": label,
+            "coined": label in hit.coined,  # a name curators coined (mig:displayName), not one a source prints
             "language": language,
             "types": list(hit.types),
             "snippet": hit.snippet.replace("\x02", "").replace("\x03", ""),
