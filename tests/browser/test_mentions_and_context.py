@@ -42,7 +42,7 @@ def test_entity_page_shows_its_mentions_and_a_context_passage(page: Page, root_u
     held_in.locator("summary", has_text="How do we know this?").click()
     context = held_in.locator("ul.context li").first
     expect(context.locator(".badge.context")).to_have_text("context")
-    expect(context.locator("blockquote")).to_contain_text("Report of the I Ibero-American Forum")
+    expect(context.locator(".context-quote")).to_contain_text("Report of the I Ibero-American Forum")
     expect(context.locator('a[href="/source/test-report#excerpt-test-forum-title"]').first).to_be_visible()
     shoot(page, "entity-with-mentions-and-context")
     assert_accessible(page)
