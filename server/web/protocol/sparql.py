@@ -47,8 +47,8 @@ async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) 
         triples = service_description.description(endpoint, graphs, federation, partners.graphs, predeclared)
         return service_description.response(triples, chosen)
     query = sparql_request.from_params(params, service.settings.max_query_bytes)
-    outcome = await queries.answer(query, accept)
-    return negotiation.result_response(outcome, await queries.warnings(query.query))
+    outcome, body = await queries.answer(query, accept)
+    return negotiation.spooled_response(outcome, body, await queries.warnings(query.query))
 
 
 @router.post("/sparql", summary="SPARQL query (form or application/sparql-query), or a partner's update")
@@ -60,5 +60,5 @@ async def query_post(request: Request, service: ServiceDep, queries: QueriesDep)
     operation = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
     if isinstance(operation, sparql_request.UpdateOperation):
         return await writes.update(request, service, auth.updater(request, service), operation)
-    outcome = await queries.answer(operation, negotiation.accept_header(request))
-    return negotiation.result_response(outcome, await queries.warnings(operation.query))
+    outcome, result = await queries.answer(operation, negotiation.accept_header(request))
+    return negotiation.spooled_response(outcome, result, await queries.warnings(operation.query))
