@@ -324,7 +324,7 @@ class WorkerPool:
         (empty body). A cheap query stopped on a reserved worker before it answered runs again as an ordinary one."""
         started = time.monotonic()
         deadline = started + self._timeout
-        worker, slot = self._acquire(lane, deadline)
+        worker, slot = self._acquire(lane, deadline, cancelled)
         brief = min(deadline, time.monotonic() + self._limits.cheap_timeout) if slot != lane else deadline
         try:
             header = self._exchange(worker, request, (brief, deadline), cancelled, sink)
@@ -415,14 +415,18 @@ class WorkerPool:
             return "general"
         return "cheap" if lane == "cheap" else None
 
-    def _acquire(self, lane: Lane, deadline: float) -> tuple[_Worker, Lane]:
-        """An idle, live worker for ``lane`` and the slot it holds, waiting until ``deadline`` at most."""
+    def _acquire(self, lane: Lane, deadline: float, cancelled: threading.Event | None) -> tuple[_Worker, Lane]:
+        """An idle, live worker for ``lane`` and the slot it holds, waiting until ``deadline`` at most, and not once
+        ``cancelled`` is set (QueryCancelled)."""
         with self._changed:
             self._waiting[lane] += 1
             try:
                 while True:
                     if self._closed or not self._workers:
                         raise StoreUnavailable(self._not_ready_message())
+                    if cancelled is not None and cancelled.is_set():
+                        self._events["cancelled"] += 1
+                        raise QueryCancelled()
                     slot = self._free_for(lane)
                     if slot is not None:
                         worker = self._idle.pop()
@@ -434,7 +438,7 @@ class WorkerPool:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise StoreUnavailable(self._not_ready_message())
-                    self._changed.wait(remaining)
+                    self._changed.wait(min(remaining, _TICK) if cancelled is not None else remaining)
             finally:
                 self._waiting[lane] -= 1
 
