@@ -49,10 +49,10 @@ from server.web.pages import (
     search,
     timeline,
 )
-from server.web.protocol import dataset, graph_store, health, limits, sparql
+from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
-PROTOCOL = (sparql, graph_store, health, limits, dataset)
+PROTOCOL = (sparql, graph_store, health, dataset)
 EXPOSED_HEADERS = (RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning")
 PAGES = (
     home,

@@ -14,9 +14,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from uvicorn_server import FIXTURE, Server, start_server, wait_workers_loaded
 from waiting import wait_until
+
+from server import prefixes
 
 pytestmark = [pytest.mark.http, pytest.mark.xdist_group("http")]
 
@@ -169,3 +172,13 @@ def test_tell_live_from_ready(limited: Server, tmp_path: Path) -> None:
         assert httpx.get(running.url + "/healthz/ready").status_code == 503
     finally:
         running.stop()
+
+
+def test_state_limits_in_service_description(limited: Server) -> None:
+    response = httpx.get(limited.sparql, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    (see_also,) = [t.object for t in triples if t.predicate == ox.NamedNode(prefixes.RDFS + "seeAlso")]
+    assert see_also == ox.NamedNode(limited.url + "/limits")
+    (comment,) = [t.object.value for t in triples if t.predicate == ox.NamedNode(prefixes.RDFS + "comment")]
+    assert "cut at 5 rows" in comment and "2 queries running or waiting" in comment

@@ -1,16 +1,16 @@
-"""``/limits``: the limits every query runs under, and what happens at each; a result cut at one links here
-(SPARQL JSON ``head.link``, XML ``<link>``) and says so in the ``X-Migkg-Truncated`` header."""
+"""The limits every query runs under, and what happens at each, as ``/limits`` (``protocol.sparql``) and the Service
+Description state them; a result cut at one links to ``/limits`` (SPARQL JSON ``head.link``, XML ``<link>``) and
+says so in the ``X-Migkg-Truncated`` header."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-
 from server.settings import Settings
-from server.web.deps import ServiceDep
 from server.web.negotiation import TRUNCATED_HEADER
 
-router = APIRouter()
+INTRODUCTION = (
+    "Every query to /sparql runs under these limits; a client that disconnects has its query stopped. For the whole "
+    "graph, download a dump of the release instead."
+)
 
 
 def described(settings: Settings) -> dict[str, object]:
@@ -47,11 +47,12 @@ def described(settings: Settings) -> dict[str, object]:
     }
 
 
-@router.get("/limits", summary="The limits queries run under, and what a query that reaches one gets")
-async def limits(service: ServiceDep) -> JSONResponse:
-    body = {
-        "description": "Every query to /sparql runs under these limits; a client that disconnects has its query "
-        "stopped. For the whole graph, download a dump of the release instead.",
-        "limits": described(service.settings),
-    }
-    return JSONResponse(body)
+def sentence(settings: Settings) -> str:
+    """The limits in one sentence, for the Service Description."""
+    return (
+        f"Queries may be {settings.max_query_bytes} bytes long and nest {settings.max_query_depth} levels deep, run "
+        f"{settings.query_timeout:g} s and use {settings.query_memory_mb} MB; results are cut at "
+        f"{settings.max_result_rows} rows or {settings.max_result_bytes} bytes (header {TRUNCATED_HEADER}); a client "
+        f"may have {settings.max_queries_per_client} queries running or waiting at once (429 beyond). Details: "
+        "/limits."
+    )
