@@ -271,14 +271,11 @@ class ReportsWorkers(Protocol):
     def saturation(self) -> dict[str, int]: ...
 
 
-Lane = Literal["cheap", "general"]
-
-
 @runtime_checkable
 class SpoolsResults(Protocol):
     """A store that cuts a result at ``limits`` and hands it over in a file (rewound; the caller closes it) rather
-    than in the outcome's body (left empty). ``lane`` "cheap": the query looks cheap and may use workers kept for
-    such queries; setting ``cancelled`` stops the query (QueryCancelled) where the store can."""
+    than in the outcome's body (left empty); setting ``cancelled`` stops the query (QueryCancelled) where the store
+    can."""
 
     def spool(
         self,
@@ -288,6 +285,5 @@ class SpoolsResults(Protocol):
         base_iri: str | None = None,
         dataset: Dataset | None = None,
         limits: ResultLimits | None = None,
-        lane: Lane = "general",
         cancelled: threading.Event | None = None,
     ) -> tuple[QueryOutcome, IO[bytes]]: ...

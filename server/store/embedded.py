@@ -33,7 +33,6 @@ from server.store import results, sparql_text
 from server.store.base import (
     Dataset,
     InvalidDataset,
-    Lane,
     NotAcceptable,
     QueryFailed,
     QueryOutcome,
@@ -243,11 +242,9 @@ class EmbeddedStore:
         base_iri: str | None = None,
         dataset: Dataset | None = None,
         limits: ResultLimits | None = None,
-        lane: Lane = "general",
         cancelled: threading.Event | None = None,
     ) -> tuple[QueryOutcome, IO[bytes]]:
-        """``query`` with its body in a file (``SpoolsResults``); in process, a query can be neither given a lane
-        nor cancelled."""
+        """``query`` with its body in a file (``SpoolsResults``); in process, a query cannot be cancelled."""
         outcome = self.query(sparql, accept=accept, base_iri=base_iri, dataset=dataset, limits=limits)
         return QueryOutcome(outcome.kind, outcome.media_type, b"", outcome.truncated), io.BytesIO(outcome.body)
 

@@ -5,8 +5,8 @@ pyoxigraph cannot cancel a running query (DESIGN §5), so each of N worker proce
 the parent is a threaded server, where ``fork`` is unsafe) holds its own ``EmbeddedStore`` and answers
 one query at a time over a pipe. The parent:
 
-* keeps the loaded workers and hands an idle one to each query, by lane (``Lanes``): a query classified cheap
-  (``server.store.lanes``) may take any idle worker, any other query only while more than ``reserved`` workers
+* keeps the loaded workers and hands an idle one to each query, by lane: a query that looks cheap
+  (``sparql_text.looks_cheap``) may take any idle worker, any other query only while more than ``reserved`` workers
   are left, so a few heavy clients cannot take every worker; a cheap query that runs on a reserved worker for
   longer than ``cheap_timeout`` is stopped there and run again as an ordinary query. A query that finds no
   worker within ``timeout`` seconds is StoreUnavailable;
@@ -53,11 +53,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Literal
 
+from server.store import sparql_text
 from server.store.base import (
     Dataset,
-    Lane,
     QueryCancelled,
     QueryFailed,
     QueryOutcome,
@@ -77,6 +77,12 @@ _TICK: Final = 0.05  # seconds between checks of the deadline and of the caller'
 CHUNK: Final = 64 * 1024  # bytes per message of a result on the pipe
 SPOOL_IN_MEMORY: Final = 1024 * 1024  # a spooled result larger than this goes to a temporary file
 MB: Final = 1024 * 1024
+
+Lane = Literal["cheap", "general"]
+
+
+def _lane(sparql: str) -> Lane:
+    return "cheap" if sparql_text.looks_cheap(sparql) else "general"
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,7 @@ class WorkerPool:
         limits: ResultLimits | None = None,
     ) -> QueryOutcome:
         chunks: list[bytes] = []
-        header = self._run((sparql, accept, base_iri, dataset, limits), "general", None, chunks.append)
+        header = self._run((sparql, accept, base_iri, dataset, limits), _lane(sparql), None, chunks.append)
         return QueryOutcome(header.kind, header.media_type, b"".join(chunks), header.truncated)
 
     def spool(
@@ -244,15 +250,14 @@ class WorkerPool:
         base_iri: str | None = None,
         dataset: Dataset | None = None,
         limits: ResultLimits | None = None,
-        lane: Lane = "general",
         cancelled: threading.Event | None = None,
     ) -> tuple[QueryOutcome, IO[bytes]]:
         """Like ``query``, but the body (empty in the outcome) is written, as it arrives, to a temporary file
-        (in memory up to ``SPOOL_IN_MEMORY`` bytes), returned rewound; the caller closes it. ``lane`` says which
-        workers the query may use; setting ``cancelled`` stops the query and replaces its worker."""
+        (in memory up to ``SPOOL_IN_MEMORY`` bytes), returned rewound; the caller closes it. Setting ``cancelled``
+        stops the query (and replaces its worker if it had one)."""
         spooled: IO[bytes] = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115  # the caller closes it
         try:
-            header = self._run((sparql, accept, base_iri, dataset, limits), lane, cancelled, spooled.write)
+            header = self._run((sparql, accept, base_iri, dataset, limits), _lane(sparql), cancelled, spooled.write)
         except BaseException:
             spooled.close()
             raise
@@ -401,9 +406,9 @@ class WorkerPool:
     # --- workers and lanes ------------------------------------------------------------------------------------
 
     def _reserved(self) -> int:
-        """Workers kept for cheap queries: ``reserved``, but never every loaded worker (lock held)."""
-        loaded = sum(w.loaded for w in self._workers)
-        return max(0, min(self._limits.reserved, loaded - 1))
+        """Workers kept for cheap queries: ``reserved``, but never every worker (lock held). Workers still loading
+        count, so a heavy query whose worker is being replaced does not take the reserved one meanwhile."""
+        return max(0, min(self._limits.reserved, len(self._workers) - 1))
 
     def _free_for(self, lane: Lane) -> Lane | None:
         """The slot a query of ``lane`` may take now (lock held): "general" while ordinary queries hold fewer than
@@ -429,7 +434,7 @@ class WorkerPool:
                         raise QueryCancelled()
                     slot = self._free_for(lane)
                     if slot is not None:
-                        worker = self._idle.pop()
+                        worker = self._idle.pop(0)  # the longest idle first: every worker gets used
                         if worker.process.is_alive():
                             self._busy[slot] += 1
                             return worker, slot

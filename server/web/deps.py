@@ -29,7 +29,6 @@ from server.settings import Settings
 from server.store import sparql_text
 from server.store.base import (
     Dataset,
-    Lane,
     QueryOutcome,
     QuerySyntaxError,
     QueryTooComplex,
@@ -177,7 +176,7 @@ class Queries:
         (MalformedQuery).
 
         The client may have ``max_queries_per_client`` queries here at once (TooManyQueries, 429); a query that
-        looks cheap (``sparql_text.looks_cheap``) may use the workers kept for cheap queries; a client that
+        looks cheap may use the workers kept for cheap queries (``WorkerPool``); a client that
         disconnects before its answer is ready has its query stopped (QueryCancelled)."""
         self.service.require_store()  # a starting store answers 503 before any SERVICE call goes out
         with self.service.client_slots.held(self.client):
@@ -193,9 +192,8 @@ class Queries:
         base, limits = self.service.base_iri, self.service.result_limits
         disconnected = threading.Event()
         if isinstance(store, SpoolsResults):
-            lane: Lane = "cheap" if sparql_text.looks_cheap(query) else "general"
             call: Callable[[], tuple[QueryOutcome, IO[bytes]]] = functools.partial(
-                store.spool, query, accept=accept, base_iri=base, dataset=dataset, limits=limits, lane=lane,
+                store.spool, query, accept=accept, base_iri=base, dataset=dataset, limits=limits,
                 cancelled=disconnected,
             )  # fmt: skip
         else:  # a store that can neither cut nor stream its results
