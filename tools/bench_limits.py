@@ -44,7 +44,7 @@ def resident_mb(pid: int) -> float:
         return int(statm.read().split()[1]) * 4096 / 1e6
 
 
-def cheap_latency(server: Server, seconds: float) -> dict[str, float]:
+def cheap_latency(server: Server, seconds: float) -> dict[str, object]:
     """ASK latencies (ms) of a third client while two clients loop the heavy query."""
     stop = threading.Event()
 
@@ -59,6 +59,7 @@ def cheap_latency(server: Server, seconds: float) -> dict[str, float]:
     time.sleep(1.0)  # let the heavy queries take their workers
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    failures: set[str] = set()
     deadline = time.monotonic() + seconds
     with httpx.Client(headers={"X-Forwarded-For": "10.0.0.3"}, timeout=120) as session:
         while time.monotonic() < deadline:
@@ -66,6 +67,8 @@ def cheap_latency(server: Server, seconds: float) -> dict[str, float]:
             response = session.get(server.sparql, params={"query": ASK})
             latencies.append((time.perf_counter() - started) * 1000)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if response.status_code != 200:
+                failures.add(response.text.strip()[:120])
     stop.set()
     for loop in loops:
         loop.join(120)
@@ -75,6 +78,7 @@ def cheap_latency(server: Server, seconds: float) -> dict[str, float]:
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1),
         **{f"status_{code}": count for code, count in sorted(statuses.items())},
+        "failures": sorted(failures),
     }
 
 

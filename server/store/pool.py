@@ -448,18 +448,38 @@ class WorkerPool:
                 self._waiting[lane] -= 1
 
     def _release(self, worker: _Worker, slot: Lane | None, *, replace: bool) -> None:
-        """Give ``worker`` back (or replace it) and free its slot; a second call for the same query does nothing."""
+        """Free ``worker``'s slot and give it back, or replace it: the old one leaves the pool and its replacement
+        joins it in one step, so no waiting query ever counts one worker too few (and takes a reserved one)."""
+        replacement = None
         with self._changed:
             if slot is not None:
                 self._busy[slot] -= 1
-            keep = not replace and not self._closed and worker in self._workers
-            if keep:
-                self._idle.append(worker)
+            if not replace:
+                if not self._closed and worker in self._workers:
+                    self._idle.append(worker)
+            elif worker in self._workers:
+                self._discard(worker)
+                self._events["replaced"] += 1
+                replacement = self._enlist()
             self._changed.notify_all()
-        if replace and worker in self._workers:
-            self._replace(worker)
+        if replace:
+            self._stop(worker)
+        if replacement is not None:
+            self._watch(replacement)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._release(worker, None, replace=True)
 
     def _spawn(self) -> None:
+        with self._lock:
+            worker = self._enlist()
+        if worker is not None:
+            self._watch(worker)
+
+    def _enlist(self) -> _Worker | None:
+        """A new worker process, started and counted in the pool (None once closed); lock held."""
+        if self._closed:
+            return None
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(
             target=_serve,
@@ -468,12 +488,12 @@ class WorkerPool:
             daemon=True,
         )
         worker = _Worker(process, parent)
-        with self._lock:
-            if self._closed:
-                return
-            self._workers.add(worker)
-            process.start()
+        self._workers.add(worker)
+        process.start()
         child.close()
+        return worker
+
+    def _watch(self, worker: _Worker) -> None:
         threading.Thread(target=self._await_loaded, args=(worker,), daemon=True).start()
 
     def _await_loaded(self, worker: _Worker) -> None:
@@ -495,18 +515,17 @@ class WorkerPool:
             self._idle.append(worker)
             self._changed.notify_all()
 
-    def _replace(self, worker: _Worker) -> None:
-        self._count("replaced")
-        self._retire(worker)
-        self._spawn()
-
     def _retire(self, worker: _Worker) -> None:
         with self._changed:
-            self._workers.discard(worker)
-            if worker in self._idle:
-                self._idle.remove(worker)
+            self._discard(worker)
             self._changed.notify_all()
         self._stop(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        """``worker`` no longer counts (lock held)."""
+        self._workers.discard(worker)
+        if worker in self._idle:
+            self._idle.remove(worker)
 
     @staticmethod
     def _stop(worker: _Worker) -> None:
