@@ -323,12 +323,17 @@ class WorkerPool:
     # --- one query ------------------------------------------------------------------------------------------
 
     def _run(
-        self, request: tuple[Any, ...], lane: Lane, cancelled: threading.Event | None, sink: Callable[[bytes], Any]
+        self,
+        request: tuple[Any, ...],
+        lane: Lane,
+        cancelled: threading.Event | None,
+        sink: Callable[[bytes], Any],
+        deadline: float | None = None,
     ) -> QueryOutcome:
         """Send ``request`` to a worker of ``lane`` and hand its answer's chunks to ``sink``; returns the outcome
-        (empty body). A cheap query stopped on a reserved worker before it answered runs again as an ordinary one."""
-        started = time.monotonic()
-        deadline = started + self._timeout
+        (empty body). A cheap query stopped on a reserved worker before it answered runs again as an ordinary one,
+        within the same deadline."""
+        deadline = deadline if deadline is not None else time.monotonic() + self._timeout
         worker, slot = self._acquire(lane, deadline, cancelled)
         brief = min(deadline, time.monotonic() + self._limits.cheap_timeout) if slot != lane else deadline
         try:
@@ -340,7 +345,7 @@ class WorkerPool:
                 raise QueryCancelled() from None
             if not stop.answering and brief < deadline:
                 log.info("a cheap query ran past %g s on a reserved worker: run again", self._limits.cheap_timeout)
-                return self._run(request, "general", cancelled, sink)
+                return self._run(request, "general", cancelled, sink, deadline)
             self._count("timeouts")
             log.warning("query over %.3g s, worker %s killed: %.200r", self._timeout, worker.process.pid, request[0])
             raise QueryTimeout(self._timeout) from None

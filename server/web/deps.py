@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from server.web.sparql_request import QueryRequest
 
 UNRELEASED = "unreleased"
-LIMITS_LINK = "limits"  # where a cut result links to (relative to /sparql: /limits, ``protocol.limits``)
+LIMITS_LINK = "limits"  # where a cut result links to (relative to /sparql: /limits, ``web.limits``)
 
 Row = Mapping[str, Mapping[str, str]]  # a SPARQL JSON binding: variable -> {"type", "value", ...}
 T = TypeVar("T")
@@ -130,11 +130,6 @@ class Service:
         return ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes, LIMITS_LINK)
 
 
-async def _never_disconnects() -> dict[str, str]:
-    await anyio.sleep_forever()
-    raise AssertionError("unreachable")
-
-
 @dataclass(frozen=True)
 class Queries:
     """SPARQL on the service's store for one request. The store blocks (on a worker process, or on pyoxigraph
@@ -143,8 +138,8 @@ class Queries:
     """
 
     service: Service
-    client: str = "unknown"
-    receive: Receive = _never_disconnects
+    client: str
+    receive: Receive
 
     async def in_thread(self, call: Callable[[], T]) -> T:
         """``call`` (which waits on the store) in a worker thread, within the service's query limiter."""

@@ -121,11 +121,6 @@ def result_headers(outcome: QueryOutcome, warnings: Sequence[str] = ()) -> dict[
     return headers
 
 
-def result_response(outcome: QueryOutcome, warnings: Sequence[str] = ()) -> Response:
-    """The store's serialized answer as it is, in the media type it negotiated (``result_headers``)."""
-    return Response(outcome.body, headers=result_headers(outcome, warnings))
-
-
 class SpooledResponse(StreamingResponse):
     """A body read from a file in chunks as the client takes them; the file is closed however the response ends
     (sent, failed, or the client gone)."""
