@@ -64,10 +64,16 @@ class ClientSlots:
 async def until_disconnected(receive: Receive, disconnected: threading.Event) -> None:
     """Read the request's messages until the client disconnects, then set ``disconnected``.
 
-    Called once the body has been read (a GET has none): what is left to receive is the disconnection.
+    Called once the body has been read (a GET has none): what is left to receive is the disconnection (a server
+    blocks ``receive`` until then). A ``receive`` that hands out the whole request again instead cannot tell: the
+    watch ends.
     """
+    complete = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             disconnected.set()
+            return
+        complete += not message.get("more_body", False)
+        if complete > 1:
             return
