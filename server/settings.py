@@ -33,6 +33,36 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before its worker is killed.")
     query_workers: int = Field(2, ge=1, description="Worker processes evaluating SPARQL queries.")
     max_query_bytes: int = Field(1_000_000, ge=1, description="Largest query text accepted.")
+    max_query_depth: int = Field(
+        100, ge=1, le=1000, description="Deepest nesting of brackets (and runs of '!') a query may have."
+    )
+    max_result_rows: int = Field(
+        100_000, ge=1, description="Most solutions (or triples) a query's result carries; the rest is cut, and said so."
+    )
+    max_result_bytes: int = Field(
+        50_000_000, ge=1, description="Largest serialized result, in bytes; a larger one loses rows, and says so."
+    )
+    query_memory_mb: int = Field(
+        2048, ge=16, description="Memory (address space, MB) a query may add to its worker before it is stopped."
+    )
+    worker_max_queries: int = Field(10_000, ge=1, description="Queries a worker answers before it is replaced.")
+    worker_recycle_mb: int = Field(
+        512, ge=1, description="A worker holding this many MB more than once loaded is replaced after its answer."
+    )
+    reserved_workers: int = Field(
+        1, ge=0, description="Workers kept for cheap queries (never all of them: one at least takes any query)."
+    )
+    cheap_query_timeout: float = Field(
+        2.0, gt=0, description="Seconds a cheap query may run on a reserved worker before it runs again as any query."
+    )
+    max_queries_per_client: int = Field(
+        4, ge=1, description="Queries one client may have running or waiting at once; more get 429."
+    )
+    client_address_header: str | None = Field(
+        None,
+        description="Header a trusted proxy sets to the client's address (e.g. X-Forwarded-For: its last entry "
+        "counts); unset: the connection's address.",
+    )
     reasoner: str = Field("pellet", pattern="^(pellet|hermit)$")
     java_memory_mb: int = Field(2000, ge=256, description="Heap for the reasoner's JVM.")
     service_allowlist: Annotated[list[str], NoDecode] = Field(

@@ -6,9 +6,10 @@ takes), so a worker process can raise one and the parent re-raise it unchanged.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import IO, Literal, Protocol, runtime_checkable
 
 from server.media import QueryForm
 
@@ -26,16 +27,45 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class ResultLimits:
+    """The most solutions (or triples) and bytes a client's result may carry; ``explanation`` is the IRI a cut
+    result links to (SPARQL JSON ``head.link``, XML ``<link>``) to say why it is incomplete."""
+
+    rows: int
+    bytes: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Why a result was cut: the limit it reached (``rows`` or ``bytes``), that limit, and the rows it kept."""
+
+    reason: Literal["rows", "bytes"]
+    limit: int
+    kept: int
+
+    @property
+    def header(self) -> str:
+        """The value of the response header that says so, e.g. ``rows; limit=10000; kept=10000``."""
+        return f"{self.reason}; limit={self.limit}; kept={self.kept}"
+
+
+@dataclass(frozen=True)
 class QueryOutcome:
-    """A serialized result: the query form, the negotiated media type (no parameters) and the bytes."""
+    """A serialized result: the query form, the negotiated media type (no parameters) and the bytes, with why it was
+    cut short if it was (``truncated``; only when the query was asked with ``ResultLimits``)."""
 
     kind: QueryForm
     media_type: str
     body: bytes
+    truncated: Truncation | None = None
 
 
 class StoreError(Exception):
-    """Base of the errors a store reports; ``str()`` is a message for the client."""
+    """Base of the errors a store reports; ``str()`` is a message for the client. ``error_type`` names the limit a
+    query ran into (the ``type`` of the JSON error a client asking for JSON gets), None for other failures."""
+
+    error_type: str | None = None
 
 
 class QuerySyntaxError(StoreError):
@@ -106,6 +136,8 @@ class UpdateForbidden(StoreError):
 class QueryTimeout(StoreError):
     """The query ran past the deadline; its worker was killed and replaced."""
 
+    error_type = "timeout"
+
     def __init__(self, seconds: float) -> None:
         super().__init__(seconds)
         self.seconds = seconds
@@ -114,6 +146,65 @@ class QueryTimeout(StoreError):
         return (
             f"The query did not finish within {self.seconds:g} s and was stopped. "
             "Narrow it (LIMIT, more selective patterns) or run it on a dump of the release."
+        )
+
+
+class QueryOutOfMemory(StoreError):
+    """The query needed more memory than a worker may use; the worker was stopped and replaced."""
+
+    error_type = "memory"
+
+    def __init__(self, megabytes: int | None = None) -> None:
+        super().__init__(megabytes)
+        self.megabytes = megabytes
+
+    def __str__(self) -> str:
+        cap = f"the {self.megabytes} MB of memory" if self.megabytes is not None else "the memory"
+        return (
+            f"The query needed more than {cap} a query may use and was stopped. "
+            "Sorting, grouping or counting distinct values over a very large (often cartesian) join is the usual "
+            "cause: join on shared variables, filter earlier, or run it on a dump of the release."
+        )
+
+
+class QueryTooComplex(StoreError):
+    """The query text breaks a limit checked before it is parsed (its brackets nest too deep)."""
+
+    error_type = "limit"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class QueryCancelled(StoreError):
+    """The client went away before its answer was ready; the query's worker was stopped and replaced."""
+
+    error_type = "cancelled"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __str__(self) -> str:
+        return "The client disconnected; its query was stopped."
+
+
+class TooManyQueries(StoreError):
+    """A client already has as many queries running or waiting as one client may (429 with ``Retry-After``)."""
+
+    error_type = "rate"
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(limit, retry_after)
+        self.limit, self.retry_after = limit, retry_after
+
+    def __str__(self) -> str:
+        return (
+            f"You already have {self.limit} queries running or waiting, as many as one client may; "
+            f"send the next one when one of them has been answered (retry after {self.retry_after} s)."
         )
 
 
@@ -172,6 +263,27 @@ class Store(Protocol):
 
 @runtime_checkable
 class ReportsWorkers(Protocol):
-    """A store that can say how many of its workers are loaded and how many are still loading."""
+    """A store that can say how many of its workers are loaded and how many are still loading, and how busy they
+    are (``saturation``: busy, idle, waiting… and counters of what happened to queries)."""
 
     def status(self) -> dict[str, int]: ...
+
+    def saturation(self) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class SpoolsResults(Protocol):
+    """A store that cuts a result at ``limits`` and hands it over in a file (rewound; the caller closes it) rather
+    than in the outcome's body (left empty); setting ``cancelled`` stops the query (QueryCancelled) where the store
+    can."""
+
+    def spool(
+        self,
+        sparql: str,
+        *,
+        accept: str | None,
+        base_iri: str | None = None,
+        dataset: Dataset | None = None,
+        limits: ResultLimits | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> tuple[QueryOutcome, IO[bytes]]: ...

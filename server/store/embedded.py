@@ -18,23 +18,27 @@ after every swap the store computes its VoID partitions again into ``graph/void`
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
 from server import media, partitions, prefixes, unions
 from server.media import QueryForm
-from server.store import sparql_text
+from server.store import results, sparql_text
 from server.store.base import (
     Dataset,
     InvalidDataset,
     NotAcceptable,
     QueryFailed,
     QueryOutcome,
+    QueryOutOfMemory,
     QuerySyntaxError,
+    ResultLimits,
     StoreError,
     StoreUnavailable,
     UnsupportedQuery,
@@ -65,17 +69,6 @@ def _named_nodes(iris: tuple[str, ...]) -> list[ox.NamedNode]:
         except ValueError as error:
             raise InvalidDataset(iri, str(error)) from None
     return nodes
-
-
-def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: media.ResultFormat) -> bytes:
-    if isinstance(result, ox.QueryTriples):
-        assert fmt.rdf_format is not None
-        body = result.serialize(format=fmt.rdf_format)
-    else:
-        assert fmt.results_format is not None
-        body = result.serialize(format=fmt.results_format)
-    assert body is not None  # no output given: bytes come back
-    return body
 
 
 def load_snapshot(snapshot: Path) -> ox.Store:
@@ -160,7 +153,9 @@ class EmbeddedStore:
         accept: str | None,
         base_iri: str | None = None,
         dataset: Dataset | None = None,
+        limits: ResultLimits | None = None,
     ) -> QueryOutcome:
+        """See ``Store.query``; with ``limits``, the result is cut at their rows and bytes (``store.results``)."""
         store = self._store
         if store is None:
             raise StoreUnavailable("The store is closed.")
@@ -173,14 +168,20 @@ class EmbeddedStore:
         except Exception as error:  # unreadable partner storage: this query fails, the store keeps serving
             raise QueryFailed(f"The partner graphs could not be read: {type(error).__name__}: {error}") from None
         with self._access.reading():
-            answer = self._answer(store, sparql, accept, base_iri, dataset)
+            answer = self._answer(store, sparql, accept, base_iri, dataset, limits)
         if isinstance(answer, StoreError):
             raise answer  # raised here, where no pyoxigraph object is in scope (see _answer)
         return answer
 
     @classmethod
     def _answer(
-        cls, store: ox.Store, sparql: str, accept: str | None, base_iri: str | None, dataset: Dataset | None
+        cls,
+        store: ox.Store,
+        sparql: str,
+        accept: str | None,
+        base_iri: str | None,
+        dataset: Dataset | None,
+        limits: ResultLimits | None,
     ) -> QueryOutcome | StoreError:
         """Evaluate and serialize; failures are returned, not raised.
 
@@ -195,11 +196,14 @@ class EmbeddedStore:
             chosen = media.negotiate(accept, media.offered(formats))
             if chosen is None:
                 return NotAcceptable(media.offered(formats), kind)
-            return QueryOutcome(kind, chosen, _serialize(result, media.format_for(chosen, formats)))
+            body, truncated = results.serialize(result, media.format_for(chosen, formats), limits)
+            return QueryOutcome(kind, chosen, body, truncated)
         except SyntaxError as error:
             return QuerySyntaxError(str(error))
         except StoreError as error:
             return type(error)(*error.args)
+        except MemoryError:
+            return QueryOutOfMemory()
         except Exception as error:  # OSError from the engine, or a bug: never with a result attached
             return QueryFailed(f"The query could not be evaluated: {type(error).__name__}: {error}")
 
@@ -229,6 +233,20 @@ class EmbeddedStore:
         return store.query(
             sparql, base_iri=base_iri, prefixes=predeclared, default_graph=default_graph, named_graphs=named_graphs
         )
+
+    def spool(
+        self,
+        sparql: str,
+        *,
+        accept: str | None,
+        base_iri: str | None = None,
+        dataset: Dataset | None = None,
+        limits: ResultLimits | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> tuple[QueryOutcome, IO[bytes]]:
+        """``query`` with its body in a file (``SpoolsResults``); in process, a query cannot be cancelled."""
+        outcome = self.query(sparql, accept=accept, base_iri=base_iri, dataset=dataset, limits=limits)
+        return QueryOutcome(outcome.kind, outcome.media_type, b"", outcome.truncated), io.BytesIO(outcome.body)
 
     def graphs(self) -> dict[str, int]:
         self._follow_partners()

@@ -98,6 +98,40 @@ def keywords(sparql: str) -> list[str]:
     return words
 
 
+_OPENING: Final = frozenset("{([")
+_CLOSING: Final = frozenset("})]")
+
+
+def nesting_depth(sparql: str) -> int:
+    """How deep the query nests at most: its brackets (``{``, ``(``, ``[``, ``<<`` of a triple term), plus a run of
+    ``!`` (each negates what follows, one level further down), outside comments, strings and IRIs.
+
+    pyoxigraph's parser recurses once per level: a few thousand levels overflow its stack and kill the process
+    (``ASK`` followed by 3,000 ``{``, or ``FILTER(`` and 50,000 ``!``), so the endpoint refuses deep queries before
+    any parser sees them. One pass of the lexer: linear in the length of the text.
+
+    >>> nesting_depth('SELECT * { { ?s ?p "{{{" } FILTER((?s)) }')
+    3
+    >>> nesting_depth("ASK { FILTER(!!!true) } # ((((")
+    5
+    """
+    depth = deepest = negations = 0
+    previous = ""
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        char = match.group() if kind == "other" else ""
+        negations = negations + 1 if char == "!" else 0
+        if char in _OPENING or char == previous == "<":
+            depth += 1
+        elif char in _CLOSING or char == previous == ">":
+            depth = max(depth - 1, 0)
+        deepest = max(deepest, depth + negations)
+        previous = "" if char == previous else char  # "<<<<" is two openings, not three
+    return deepest
+
+
 def uses_service(sparql: str) -> bool:
     """Whether the query asks for federation (``SERVICE``).
 
@@ -119,3 +153,51 @@ def looks_like_update(sparql: str) -> bool:
     """
     body = [word for word in keywords(sparql) if word not in _PROLOGUE]
     return bool(body) and body[0] in UPDATE_KEYWORDS
+
+
+CHEAP_ROWS: Final = 1000
+_COSTLY: Final = frozenset(
+    {
+        "ORDER", "GROUP", "HAVING", "DISTINCT", "REDUCED", "COUNT", "SUM", "AVG", "MIN", "MAX", "GROUP_CONCAT",
+        "SAMPLE", "MINUS", "EXISTS", "SERVICE",
+    }
+)  # fmt: skip
+_LIMIT: Final = re.compile(r"\s*(\d+)")
+_FORMS: Final = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+
+
+def looks_cheap(sparql: str) -> bool:
+    """Whether a query's text promises a quick answer: an ASK, or one SELECT/CONSTRUCT/DESCRIBE with a LIMIT of at
+    most ``CHEAP_ROWS``, that neither sorts, groups, aggregates, removes duplicates, negates (MINUS, NOT EXISTS),
+    calls out, nor repeats a property path (``*``, ``+``; a ``*`` right after SELECT is fine).
+
+    A promise, not a proof (an ASK over a cartesian product that no solution satisfies runs for ever): the worker
+    pool gives a cheap query a reserved worker only briefly (``WorkerLimits.cheap_timeout``).
+
+    >>> looks_cheap("ASK { ?s a <http://x/C> }"), looks_cheap("SELECT * { ?s ?p ?o } LIMIT 10")
+    (True, True)
+    >>> looks_cheap("SELECT * { ?s ?p ?o }"), looks_cheap("SELECT (COUNT(*) AS ?n) { ?s ?p ?o } LIMIT 1")
+    (False, False)
+    >>> looks_cheap("SELECT ?s { ?s <http://x/p>+ ?o } LIMIT 10")
+    False
+    """
+    form: str | None = None
+    limit: int | None = None
+    previous = ""
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        words = [w.upper() for w in _WORD.findall(match.group())] if kind in ("name", "word") else []
+        for word in words:
+            if word in _COSTLY or (form is not None and word in _FORMS):
+                return False  # a second query form: a subquery
+            if form is None and word in _FORMS:
+                form = word
+            if word == "LIMIT" and (found := _LIMIT.match(sparql, match.end())):
+                limit = int(found.group(1))
+        text = match.group() if kind == "other" else ""
+        if text == "+" or (text == "*" and previous != "SELECT"):
+            return False
+        previous = words[-1] if words else text
+    return form == "ASK" or (form is not None and limit is not None and limit <= CHEAP_ROWS)

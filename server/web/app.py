@@ -29,10 +29,11 @@ from server.partners.process import WriterClient
 from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
-from server.store.pool import WorkerPool
+from server.store.pool import WorkerLimits, WorkerPool
 from server.web import auth, errors
 from server.web.deps import Service
 from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader, WriteCors
+from server.web.negotiation import TRUNCATED_HEADER
 from server.web.pages import (
     browse,
     commitments,
@@ -52,6 +53,7 @@ from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.rendering import STATIC
 
 PROTOCOL = (sparql, graph_store, health, dataset)
+EXPOSED_HEADERS = (RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning")
 PAGES = (
     home,
     entity,
@@ -107,9 +109,15 @@ async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
     if service.store is None:
         assert service.release is not None
         settings = service.settings
-        pool = WorkerPool(
-            service.release.snapshot, settings.query_workers, settings.query_timeout, settings.partner_graphs_dir
+        worker_limits = WorkerLimits(
+            memory_mb=settings.query_memory_mb,
+            max_queries=settings.worker_max_queries,
+            recycle_mb=settings.worker_recycle_mb,
+            reserved=settings.reserved_workers,
+            cheap_timeout=settings.cheap_query_timeout,
         )
+        snapshot, workers, timeout = service.release.snapshot, settings.query_workers, settings.query_timeout
+        pool = WorkerPool(snapshot, workers, timeout, settings.partner_graphs_dir, worker_limits)
         service.store = pool
     try:
         yield
@@ -145,7 +153,7 @@ def add_middleware(app: FastAPI, service: Service) -> None:
         allow_credentials=False,
         allow_methods=["GET", "POST"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=[RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning"],
+        expose_headers=[*EXPOSED_HEADERS, TRUNCATED_HEADER, "Retry-After"],
         max_age=86_400,
     )
     app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))

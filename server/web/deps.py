@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
+from starlette.types import Receive
 
 from server import media, query_errors, vocabulary
 from server.federation import federate
@@ -23,7 +26,19 @@ from server.partners.process import WriterClient
 from server.partners.registry import Registry
 from server.release import Release
 from server.settings import Settings
-from server.store.base import Dataset, QueryOutcome, QuerySyntaxError, Store, StoreError, StoreUnavailable
+from server.store import sparql_text
+from server.store.base import (
+    Dataset,
+    QueryOutcome,
+    QuerySyntaxError,
+    QueryTooComplex,
+    ResultLimits,
+    SpoolsResults,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
+from server.web import fairness
 from server.web.labels import preferred_languages
 from server.web.partners import Catalogue, PartnerData
 
@@ -31,6 +46,7 @@ if TYPE_CHECKING:
     from server.web.sparql_request import QueryRequest
 
 UNRELEASED = "unreleased"
+LIMITS_LINK = "limits"  # where a cut result links to (relative to /sparql: /limits, ``web.limits``)
 
 Row = Mapping[str, Mapping[str, str]]  # a SPARQL JSON binding: variable -> {"type", "value", ...}
 T = TypeVar("T")
@@ -49,6 +65,7 @@ class Service:
     vocabulary: vocabulary.Vocabulary | None = None  # the ontology's terms, read once from the store
     writer: WriterClient | None = None
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
+    _client_slots: fairness.ClientSlots | None = field(default=None, repr=False)
     _registry: Registry | None = field(default=None, repr=False)
     partners: PartnerData = field(init=False, repr=False)
 
@@ -100,13 +117,29 @@ class Service:
             self._limiter = anyio.CapacityLimiter(4 * self.settings.query_workers)
         return self._limiter
 
+    @property
+    def client_slots(self) -> fairness.ClientSlots:
+        """Each client's queries running or waiting (``Settings.max_queries_per_client`` at most)."""
+        if self._client_slots is None:
+            self._client_slots = fairness.ClientSlots(self.settings.max_queries_per_client)
+        return self._client_slots
+
+    @property
+    def result_limits(self) -> ResultLimits:
+        """Where a client's result is cut (``Settings.max_result_rows`` and ``max_result_bytes``)."""
+        return ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes, LIMITS_LINK)
+
 
 @dataclass(frozen=True)
 class Queries:
     """SPARQL on the service's store for one request. The store blocks (on a worker process, or on pyoxigraph
-    itself), so every call runs in a worker thread, never on the event loop."""
+    itself), so every call runs in a worker thread, never on the event loop. ``client`` is who the request counts
+    against (``fairness.client_of``), ``receive`` the request's ASGI receive (it says when the client disconnects).
+    """
 
     service: Service
+    client: str
+    receive: Receive
 
     async def in_thread(self, call: Callable[[], T]) -> T:
         """``call`` (which waits on the store) in a worker thread, within the service's query limiter."""
@@ -121,18 +154,61 @@ class Queries:
 
     async def federate(self, query: QueryRequest) -> QueryRequest:
         """A client's query with its SERVICE calls answered by our client (``server.federation``) and written into
-        it as VALUES, as every client query is before a store sees it."""
+        it as VALUES, as every client query is before a store sees it. A query nested deeper than
+        ``Settings.max_query_depth`` is refused first (QueryTooComplex), in one linear pass over its text."""
+        limit = self.service.settings.max_query_depth
+        if (depth := sparql_text.nesting_depth(query.query)) > limit:
+            raise QueryTooComplex(
+                f"The query nests {depth} levels deep (brackets, and runs of '!'); this endpoint accepts at most "
+                f"{limit}. Flatten it: a group of patterns needs no braces of its own, and UNION takes a list."
+            )
         return dataclasses.replace(query, query=await federate.resolve(query.query, self.service.settings))
 
-    async def answer(self, query: QueryRequest, accept: str | None) -> QueryOutcome:
+    async def answer(self, query: QueryRequest, accept: str | None) -> tuple[QueryOutcome, IO[bytes]]:
         """A client's query (the endpoint's) answered: federated, then evaluated in the format it asks for
-        (``format=``) or else ``accept``. A syntax error is explained against the client's text (MalformedQuery)."""
+        (``format=``) or else ``accept``, cut at the service's result limits, its body in a file for the caller to
+        stream and close (the outcome's own body is empty). A syntax error is explained against the client's text
+        (MalformedQuery).
+
+        The client may have ``max_queries_per_client`` queries here at once (TooManyQueries, 429); a query that
+        looks cheap may use the workers kept for cheap queries (``WorkerPool``); a client that
+        disconnects before its answer is ready has its query stopped (QueryCancelled)."""
         self.service.require_store()  # a starting store answers 503 before any SERVICE call goes out
-        federated = await self.federate(query)
-        try:
-            return await self.outcome(federated.query, query.accept or accept, query.dataset)
-        except QuerySyntaxError as error:
-            raise await self.explained(query.query, error) from None
+        with self.service.client_slots.held(self.client):
+            federated = await self.federate(query)
+            try:
+                return await self.spooled(federated.query, query.accept or accept, query.dataset)
+            except QuerySyntaxError as error:
+                raise await self.explained(query.query, error) from None
+
+    async def spooled(self, query: str, accept: str | None, dataset: Dataset | None) -> tuple[QueryOutcome, IO[bytes]]:
+        """``query`` on the store, cut at the result limits, stopped if the client disconnects meanwhile."""
+        store = self.service.require_store()
+        base, limits = self.service.base_iri, self.service.result_limits
+        disconnected = threading.Event()
+        if isinstance(store, SpoolsResults):
+            call: Callable[[], tuple[QueryOutcome, IO[bytes]]] = functools.partial(
+                store.spool, query, accept=accept, base_iri=base, dataset=dataset, limits=limits,
+                cancelled=disconnected,
+            )  # fmt: skip
+        else:  # a store that can neither cut nor stream its results
+
+            def call() -> tuple[QueryOutcome, IO[bytes]]:
+                outcome = store.query(query, accept=accept, base_iri=base, dataset=dataset)
+                return dataclasses.replace(outcome, body=b""), io.BytesIO(outcome.body)
+
+        failure: StoreError | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(fairness.until_disconnected, self.receive, disconnected)
+            try:
+                answer = await self.in_thread(call)
+            except StoreError as error:
+                failure = error
+            finally:
+                group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        return answer
 
     async def terms(self) -> vocabulary.Vocabulary:
         """The ontology's terms, read from the store once (none while the store cannot answer)."""
@@ -184,8 +260,8 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-async def get_queries(service: ServiceDep) -> Queries:
-    return Queries(service)
+async def get_queries(request: Request, service: ServiceDep) -> Queries:
+    return Queries(service, fairness.client_of(request, service.settings.client_address_header), request.receive)
 
 
 async def get_languages(request: Request) -> list[str]:

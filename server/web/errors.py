@@ -26,11 +26,15 @@ from server.query_errors import MalformedQuery
 from server.store.base import (
     InvalidDataset,
     NotAcceptable,
+    QueryCancelled,
     QueryFailed,
+    QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     StoreError,
     StoreUnavailable,
+    TooManyQueries,
     UnsupportedQuery,
     UpdateForbidden,
 )
@@ -59,10 +63,14 @@ STATUS: dict[type[StoreError], int] = {
     MalformedQuery: 400,
     UnsupportedQuery: 400,
     InvalidDataset: 400,
+    QueryTooComplex: 400,
     ServiceRefused: 400,
     UpdateForbidden: 403,
     NotAcceptable: 406,
+    TooManyQueries: 429,
     QueryTimeout: 503,
+    QueryOutOfMemory: 503,
+    QueryCancelled: 503,  # nobody reads it: the client has gone
     StoreUnavailable: 503,
     ServiceFailed: 502,
     ServiceTimeout: 504,
@@ -117,11 +125,25 @@ def malformed_query(error: MalformedQuery, accept: str | None) -> Response:
     return text_response(error.diagnosis.as_text(), 400, {"Vary": "Accept"})
 
 
+def limit_reached(error: StoreError, status: int, accept: str | None) -> Response:
+    """A query stopped at a limit (``error_type``: timeout, memory, limit, rate…), as plain text or, to a client
+    asking for JSON, as ``{"type": …, "message": …}``; 429 says when to try again (``Retry-After``)."""
+    headers = {"Vary": "Accept"}
+    if isinstance(error, TooManyQueries):
+        headers["Retry-After"] = str(error.retry_after)
+    if negotiation.error_type(accept) == media.JSON:
+        body = json.dumps({"type": error.error_type, "message": str(error)}, ensure_ascii=False, indent=2)
+        return Response(body.encode("utf-8"), status, {"Content-Type": media.content_type(media.JSON), **headers})
+    return text_response(str(error), status, headers)
+
+
 async def store_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StoreError)
     if isinstance(error, MalformedQuery):
         return malformed_query(error, negotiation.accept_header(request))
     status = status_for(error)
+    if error.error_type is not None:
+        return limit_reached(error, status, negotiation.accept_header(request))
     headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else None
     return text_response(str(error), status, headers)
 

@@ -8,18 +8,24 @@ their JSON-LD is compacted against the published ``@context``.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import pyoxigraph as ox
 import rdflib
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from server import media, prefixes
 from server.query_errors import warning_header
 from server.store.base import NotAcceptable, QueryOutcome
+
+TRUNCATED_HEADER: Final = "X-Migkg-Truncated"  # a result cut at a limit: "rows; limit=…; kept=…" (or "bytes; …")
+CHUNK: Final = 64 * 1024  # bytes sent at a time from a spooled result
 
 SUFFIXES: dict[str, media.ResultFormat | None] = {"html": None, **{f.suffix: f for f in media.DOCUMENT_FORMATS}}
 CONTEXT: dict[str, Any] = {"@context": dict(prefixes.PREFIXES)}
@@ -104,13 +110,42 @@ def document_response(ntriples: bytes, fmt: media.ResultFormat, context_url: str
     return Response(body, headers={**headers, "Content-Type": media.content_type(fmt.media_type)})
 
 
-def result_response(outcome: QueryOutcome, warnings: Sequence[str] = ()) -> Response:
-    """The store's serialized answer as it is, in the media type it negotiated, with a ``Warning`` header
-    (``query_errors.warning_header``) when the query names something suspect."""
+def result_headers(outcome: QueryOutcome, warnings: Sequence[str] = ()) -> dict[str, str]:
+    """The headers of a query's answer: its media type, a ``Warning`` (``query_errors.warning_header``) when the
+    query names something suspect, and ``TRUNCATED_HEADER`` when the result was cut at a limit."""
     headers = {"Content-Type": media.content_type(outcome.media_type), "Vary": "Accept"}
     if warnings:
         headers["Warning"] = warning_header(warnings)
-    return Response(outcome.body, headers=headers)
+    if outcome.truncated is not None:
+        headers[TRUNCATED_HEADER] = outcome.truncated.header
+    return headers
+
+
+class SpooledResponse(StreamingResponse):
+    """A body read from a file in chunks as the client takes them; the file is closed however the response ends
+    (sent, failed, or the client gone)."""
+
+    def __init__(self, body: IO[bytes], headers: dict[str, str]) -> None:
+        self.file = body
+        super().__init__(iter(functools.partial(body.read, CHUNK), b""), headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.file.close()
+
+
+def spooled_response(outcome: QueryOutcome, body: IO[bytes], warnings: Sequence[str] = ()) -> Response:
+    """The store's answer in ``body`` (a file, rewound; closed once sent): a small one sent at once, a large one in
+    chunks, so the process never holds a large result in memory (``result_headers``)."""
+    headers = result_headers(outcome, warnings)
+    size = body.seek(0, io.SEEK_END)
+    body.seek(0)
+    if size <= CHUNK:
+        with body:
+            return Response(body.read(), headers=headers)
+    return SpooledResponse(body, {**headers, "Content-Length": str(size)})
 
 
 ERROR_TYPES: Final = (media.TEXT_PLAIN, media.JSON, media.SPARQL_JSON.media_type)

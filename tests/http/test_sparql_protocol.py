@@ -297,7 +297,10 @@ def test_report_health_with_release_id(server: Server) -> None:
     wait_workers_loaded(server, 2)
     response = httpx.get(server.url + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "release": RELEASE.id, "workers": {"loaded": 2, "loading": 0}}
+    body = response.json()
+    saturation = body.pop("saturation")
+    assert body == {"status": "ready", "release": RELEASE.id, "workers": {"loaded": 2, "loading": 0}}
+    assert {"busy", "idle", "waiting", "timeouts", "memory", "cancelled", "replaced"} <= saturation.keys()
 
 
 def test_report_unavailable_store_as_503(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ reads SHACL (or a person) can rebuild the table with one query. ``/api/prefixes`
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 from fastapi.responses import Response
@@ -38,6 +39,8 @@ _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
 _ANY_URI = ox.NamedNode(prefixes.XSD + "anyURI")
 _ALLOWED_ORIGIN = ox.NamedNode(prefixes.MIG + "allowedServiceOrigin")
 _SH_DECLARE = ox.NamedNode(prefixes.SH + "declare")
+_COMMENT = ox.NamedNode(prefixes.RDFS + "comment")
+_SEE_ALSO = ox.NamedNode(prefixes.RDFS + "seeAlso")
 
 
 def description(
@@ -46,13 +49,19 @@ def description(
     federation: Sequence[str] = (),
     partners: Mapping[str, PartnerGraph] | None = None,
     predeclared: Mapping[str, str] | None = None,
+    limits: str | None = None,
 ) -> Iterator[ox.Triple]:
     """The description of the service at ``endpoint`` whose named graphs hold ``graphs`` triples, ``partners``
-    among them (described by their agencies), whose SERVICE calls may reach the ``federation`` origins and whose
-    queries may use the ``predeclared`` prefixes (prefix → namespace) undeclared."""
+    among them (described by their agencies), whose SERVICE calls may reach the ``federation`` origins, whose
+    queries may use the ``predeclared`` prefixes (prefix → namespace) undeclared and run under ``limits`` (a
+    sentence; stated as ``rdfs:comment``, with ``rdfs:seeAlso`` the ``/limits`` document beside the endpoint:
+    the Service Description vocabulary has no terms for limits)."""
     service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     yield ox.Triple(service, _TYPE, _sd("Service"))
     yield ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint))
+    if limits is not None:
+        yield ox.Triple(service, _COMMENT, ox.Literal(limits, language="en"))
+        yield ox.Triple(service, _SEE_ALSO, ox.NamedNode(urljoin(endpoint, "limits")))
     yield from prefix_declarations(service, predeclared or {})
     yield ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query"))
     yield ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph"))

@@ -1,19 +1,21 @@
 """``/sparql``: the SPARQL 1.1 Protocol query and update operations, and the Service Description.
 
 Handlers parse the request (``sparql_request``) and hand the query to ``deps.Queries.answer``, which has its
-SERVICE calls answered by our client and evaluates it on the store off the event loop; its bytes go back as they
-are. A GET without a query is the Service Description, except for a browser (``Accept`` ranking HTML first),
-which is sent to the query editor at ``/query``. An update (POST only; a GET is 405) is a partner's
-(``auth.updater``: 403 without a token, as for every anonymous client) and goes to the writer (``writes.update``).
+SERVICE calls answered by our client and evaluates it on the store off the event loop, cut at the result limits; its
+bytes go back as they are, streamed from a file when large. ``/limits`` says what every query may use (``web.limits``);
+a result cut at a limit links to it. A GET without a query is the Service Description, except for a browser
+(``Accept`` ranking HTML first), which is sent to the query editor at ``/query``. An update (POST only; a GET is
+405) is a partner's (``auth.updater``: 403 without a token, as for every anonymous client) and goes to the writer
+(``writes.update``).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from server import prefixes
-from server.web import auth, negotiation, sparql_request, writes
+from server.web import auth, limits, negotiation, sparql_request, writes
 from server.web.deps import QueriesDep, ServiceDep
 from server.web.errors import BadRequest
 from server.web.protocol import service_description
@@ -44,11 +46,12 @@ async def query_get(request: Request, service: ServiceDep, queries: QueriesDep) 
         partners = await service.partner_catalogue()
         graphs = service.graph_sizes(partners)
         predeclared = prefixes.namespaces(service.base_iri)
-        triples = service_description.description(endpoint, graphs, federation, partners.graphs, predeclared)
+        rules = limits.sentence(service.settings)
+        triples = service_description.description(endpoint, graphs, federation, partners.graphs, predeclared, rules)
         return service_description.response(triples, chosen)
     query = sparql_request.from_params(params, service.settings.max_query_bytes)
-    outcome = await queries.answer(query, accept)
-    return negotiation.result_response(outcome, await queries.warnings(query.query))
+    outcome, body = await queries.answer(query, accept)
+    return negotiation.spooled_response(outcome, body, await queries.warnings(query.query))
 
 
 @router.post("/sparql", summary="SPARQL query (form or application/sparql-query), or a partner's update")
@@ -60,5 +63,10 @@ async def query_post(request: Request, service: ServiceDep, queries: QueriesDep)
     operation = sparql_request.from_post(request.headers.get("content-type"), body, url_params, limit)
     if isinstance(operation, sparql_request.UpdateOperation):
         return await writes.update(request, service, auth.updater(request, service), operation)
-    outcome = await queries.answer(operation, negotiation.accept_header(request))
-    return negotiation.result_response(outcome, await queries.warnings(operation.query))
+    outcome, result = await queries.answer(operation, negotiation.accept_header(request))
+    return negotiation.spooled_response(outcome, result, await queries.warnings(operation.query))
+
+
+@router.get("/limits", summary="The limits queries run under, and what a query that reaches one gets")
+async def query_limits(service: ServiceDep) -> JSONResponse:
+    return JSONResponse({"description": limits.INTRODUCTION, "limits": limits.described(service.settings)})
