@@ -4,6 +4,7 @@ The app has two jobs, each a package of routers: ``protocol`` (the SPARQL 1.1 se
 Description, VoID, dumps) and ``pages`` (the researcher's HTML pages and their JSON). What both use lives in the
 modules beside this one; what a page shows is built in ``views``.
 
+``migkg serve`` (uvicorn with the connection limits of ``connections``) or
 ``uvicorn --factory server.web.app:app_from_env`` serves the current release: the factory reads the
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
@@ -32,7 +33,15 @@ from server.store.base import Store
 from server.store.pool import WorkerPool
 from server.web import auth, errors
 from server.web.deps import Service
-from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader, WriteCors
+from server.web.hosts import Hosts
+from server.web.middleware import (
+    RELEASE_HEADER,
+    Conditional,
+    HeadAsGet,
+    ReleaseHeader,
+    StandardHeaders,
+    WriteCors,
+)
 from server.web.pages import (
     browse,
     commitments,
@@ -88,7 +97,7 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     for module in (*PROTOCOL, *PAGES):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    errors.install(app)
+    errors.install(app, [*app.router.routes, *(route for m in (*PROTOCOL, *PAGES) for route in m.router.routes)])
     add_middleware(app, service)
     auth.redact_access_log()
     return app
@@ -136,8 +145,8 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
 
 
 def add_middleware(app: FastAPI, service: Service) -> None:
-    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs)
-    and the release header (the last added runs first)."""
+    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs),
+    the hosts answered for, the release header, the security headers and HEAD (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -153,7 +162,11 @@ def add_middleware(app: FastAPI, service: Service) -> None:
     created = datetime.fromisoformat(release.metadata.created) if release is not None else None
     validators = functools.partial(service.partners.validators, service.release_id, created)
     app.add_middleware(Conditional, validators=validators)
+    settings = service.settings
+    app.add_middleware(Hosts, public_url=settings.public_url, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
+    app.add_middleware(StandardHeaders, retry_after=settings.retry_after)
+    app.add_middleware(HeadAsGet)
 
 
 def app_from_env() -> FastAPI:

@@ -3,6 +3,7 @@ is explained as plain text or JSON, as the client asks)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
@@ -185,14 +186,14 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
     return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m))
 
 
-async def http_error(request: Request, error: Exception) -> Response:
-    """Starlette's own errors: a 405 lists in ``Allow`` every method the path answers to (Starlette names only
-    the first route's: ``Allow: GET`` for a PUT to ``/sparql``, whose POST is another route); others as FastAPI
-    answers them."""
+async def http_error(routes: Sequence[BaseRoute], request: Request, error: Exception) -> Response:
+    """Starlette's own errors: a 405 lists in ``Allow`` every method of ``routes`` at the path (Starlette names
+    only the first route's: ``Allow: GET`` for a PUT to ``/sparql``, whose POST is another route); others as
+    FastAPI answers them."""
     assert isinstance(error, StarletteHTTPException)
     if error.status_code != 405:
         return await http_exception_handler(request, error)
-    allow = ", ".join(allowed_methods(request.app.router.routes, request.scope))
+    allow = ", ".join(allowed_methods(routes, request.scope))
     message = f"{request.scope['method']} is not allowed on {request.url.path}; it answers {allow}."
     return text_response(message, 405, {"Allow": allow})
 
@@ -204,7 +205,8 @@ async def unexpected(request: Request, error: Exception) -> Response:
     return text_response(message, 500, {RELEASE_HEADER: service.release_id})
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
+    """The handlers; ``routes`` are every route of the app, for ``Allow``."""
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(BadRequest, bad_request)
     app.add_exception_handler(Unauthorized, unauthorized)
@@ -212,5 +214,5 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(kind, write_failed)
     app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.add_exception_handler(ClientDisconnect, client_gone)
-    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(StarletteHTTPException, functools.partial(http_error, routes))
     app.add_exception_handler(Exception, unexpected)

@@ -197,7 +197,7 @@ def test_keep_language_tags_in_jsonld(server: Server) -> None:
     [
         (COUNT, "image/png", "application/sparql-results+json, application/sparql-results+xml, text/csv"),
         ("ASK {}", "text/csv", "application/sparql-results+json, application/sparql-results+xml"),
-        (CONSTRUCT_LABELS, "text/csv, application/sparql-results+json", "text/turtle, application/n-triples"),
+        (CONSTRUCT_LABELS, "image/png, text/html", "text/turtle, application/n-triples"),
     ],
 )
 def test_answer_406_listing_offered_types(server: Server, query: str, accept: str, offered: str) -> None:
