@@ -43,6 +43,7 @@ from server.web.middleware import (
     WriteCors,
 )
 from server.web.pages import (
+    api_docs,
     browse,
     commitments,
     country_map,
@@ -75,6 +76,7 @@ PAGES = (
     matrix,
     partners,
     recipes,
+    api_docs,
 )
 
 
@@ -92,6 +94,8 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
         version=__version__,
         summary="Migration Governance Knowledge Graph: SPARQL 1.1 endpoint and Graph Store (partners write their own)",
         lifespan=functools.partial(lifespan, service),
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN: /docs is ours (pages.api_docs)
+        redoc_url=None,
     )
     app.state.service = service
     for module in (*PROTOCOL, *PAGES):
