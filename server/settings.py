@@ -17,6 +17,18 @@ from server.federation.origins import allowlist_origin, host_name
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def comma_separated(value: object) -> list[str] | None:
+    """The entries of a comma-separated setting (or of a list), blank ones dropped; None for anything else.
+
+    >>> comma_separated(" a.example, ,b.example"), comma_separated(None)
+    (['a.example', 'b.example'], None)
+    """
+    entries = value.split(",") if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple):
+        return None
+    return [str(entry).strip() for entry in entries if str(entry).strip()]
+
+
 class Settings(BaseSettings):
     """Where things are, how the service behaves. Every field can be set as ``MIGKG_<NAME>``."""
 
@@ -78,11 +90,11 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: object) -> object:
         """``"https://a.example, http://10.0.0.5:8890"`` → normalised origins; a bad entry stops start-up."""
-        entries = value.split(",") if isinstance(value, str) else value
-        if not isinstance(entries, list | tuple):
+        entries = comma_separated(value)
+        if entries is None:
             return value
         try:
-            return [str(allowlist_origin(str(entry))) for entry in entries if str(entry).strip()]
+            return [str(allowlist_origin(entry)) for entry in entries]
         except ValueError as error:
             raise ValueError(f"MIGKG_SERVICE_ALLOWLIST: {error}") from None
 
@@ -101,10 +113,10 @@ class Settings(BaseSettings):
     @classmethod
     def _hosts(cls, value: object) -> object:
         """``"kg.example.org, 10.0.0.5"`` → lower-case host names (a port, if given, is ignored)."""
-        entries = value.split(",") if isinstance(value, str) else value
-        if not isinstance(entries, list | tuple):
+        entries = comma_separated(value)
+        if entries is None:
             return value
-        hosts = [(str(entry), host_name(str(entry))) for entry in entries if str(entry).strip()]
+        hosts = [(entry, host_name(entry)) for entry in entries]
         bad = [entry for entry, host in hosts if not host]
         if bad:
             raise ValueError(f"MIGKG_ALLOWED_HOSTS: {bad[0]!r} is not a host name")
