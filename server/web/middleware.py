@@ -75,6 +75,12 @@ def header_safe(value: bytes) -> bytes:
     return _UNSAFE_IN_HEADER.sub(lambda match: b"%%%02X" % match.group()[0], value)
 
 
+def without_body(message: Message) -> Message | None:
+    """A response body message as it goes out when the answer has no body (HEAD, 304): the last one empty,
+    the others not at all."""
+    return None if message.get("more_body", False) else {"type": "http.response.body", "body": b""}
+
+
 class StandardHeaders:
     """What every response carries: the security headers (unless it set its own), ``Retry-After`` on every 503
     and 429, and header values safe to send (``header_safe``): never a 500 or a dropped connection for a byte
@@ -114,11 +120,9 @@ class HeadAsGet:
             return
 
         async def send_without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
+            out = without_body(message) if message["type"] == "http.response.body" else message
+            if out is not None:
+                await send(out)
 
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
@@ -192,18 +196,18 @@ class Conditional:
 
         async def send_with_validators(message: Message) -> None:
             nonlocal revalidated
+            out: Message | None = message
             if message["type"] == "http.response.start" and message["status"] == 200:
                 if not_modified(headers, etag, modified):
                     revalidated = True  # RFC 9110 §15.4.5: the 200's Vary and Content-Location, no body
                     kept = [(k, v) for k, v in message.get("headers", []) if k.lower() in KEPT_ON_304]
-                    message = {"type": "http.response.start", "status": 304, "headers": [*kept, *validators]}
+                    out = {"type": "http.response.start", "status": 304, "headers": [*kept, *validators]}
                 else:
                     message["headers"] = [*message.get("headers", []), *validators]
             elif revalidated and message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
+                out = without_body(message)
+            if out is not None:
+                await send(out)
 
         await self.app(scope, receive, send_with_validators)
 
