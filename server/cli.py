@@ -71,12 +71,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.web.app import create_app
+    from server.web.connections import uvicorn_config
 
-    host = args.host or settings.host
-    port = args.port or settings.port
-    _say(f"serving http://{host}:{port}/sparql (release {settings.current_release})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-    return 0
+    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
+    _say(f"serving http://{settings.host}:{settings.port}/sparql (release {settings.current_release})")
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level=args.log_level))
+    server.run()
+    return 0 if server.started else 3  # uvicorn's own exit status when it cannot start (a port in use)
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
@@ -148,6 +149,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the current release over HTTP")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug", "trace"))
     sub.add_parser("stats", help="triples per graph, instances per class and per source")
     pt = sub.add_parser("partner", help="partner agencies that may write their own graphs, and their tokens")
     actions = pt.add_subparsers(dest="action", required=True)

@@ -336,3 +336,29 @@ def negotiate(accept: str | None, offered: Sequence[str]) -> str | None:
         if best is None or score > best:
             best, chosen = score, media_type
     return chosen
+
+
+def choose_result(accept: str | None, form: QueryForm) -> str | None:
+    """The media type to give a query result of ``form`` in, as ``accept`` asks; None when nothing fits (406).
+
+    A graph result (CONSTRUCT, DESCRIBE) asked for with result-set types only (``Accept:
+    application/sparql-results+json``, which rdflib's ``SPARQLStore(returnFormat="json")`` sends for every query)
+    comes in the default RDF format, Turtle, as Virtuoso answers it: such a client asks for whatever the query
+    gives, in a form it cannot know before it sees the answer. Anything else nothing fits is still 406.
+
+    >>> choose_result("application/sparql-results+json", "graph"), choose_result("text/csv", "solutions")
+    ('text/turtle', 'text/csv')
+    >>> choose_result("image/png", "graph") is None, choose_result("text/csv", "boolean") is None
+    (True, True)
+    """
+    formats = formats_for(form)
+    chosen = negotiate(accept, offered(formats))
+    if chosen is None and form == "graph" and names_result_set_type(accept):
+        return formats[0].media_type
+    return chosen
+
+
+def names_result_set_type(accept: str | None) -> bool:
+    """Whether ``accept`` names a SPARQL result-set type (SELECT/ASK: JSON, XML, CSV, TSV) it accepts."""
+    result_types = offered(formats_for("solutions"))
+    return any(r.q > 0 and r.specificity == 2 and any(r.matches(t) for t in result_types) for r in parse_accept(accept))

@@ -12,9 +12,21 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server import prefixes
-from server.federation.origins import allowlist_origin
+from server.federation.origins import allowlist_origin, host_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def comma_separated(value: object) -> list[str] | None:
+    """The entries of a comma-separated setting (or of a list), blank ones dropped; None for anything else.
+
+    >>> comma_separated(" a.example, ,b.example"), comma_separated(None)
+    (['a.example', 'b.example'], None)
+    """
+    entries = value.split(",") if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple):
+        return None
+    return [str(entry).strip() for entry in entries if str(entry).strip()]
 
 
 class Settings(BaseSettings):
@@ -79,18 +91,66 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, ge=1, description="Largest partner upload accepted, as sent and once decompressed."
     )
+    # Connections (server.web.connections): what `migkg serve` allows a client before dropping it.
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a connection may take to send a whole request head (408, then closed)."
+    )
+    body_timeout: float = Field(
+        60.0, gt=0, description="Seconds a request body may take to arrive in full (408, then closed)."
+    )
+    keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection stays open.")
+    max_connections: int = Field(
+        200, ge=1, description="Open connections (and requests in flight) beyond which requests get 503."
+    )
+    max_header_bytes: int = Field(16_384, ge=1024, description="Largest request head (request line and headers).")
+    retry_after: int = Field(5, ge=1, description="Seconds a 503 or 429 asks the client to wait (Retry-After).")
+    # Where the service is reached (server.web.hosts).
+    public_url: str | None = Field(
+        None,
+        description="The service's public origin (https://host[:port]): every URL it gives (sd:endpoint, Link, "
+        "Location, recipes) is built on it, whatever Host a request names.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Without a public URL, Host names accepted besides the address a request came in on and "
+        "loopback names, comma-separated; any other Host is 400.",
+    )
 
     @field_validator("service_allowlist", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
         """``"https://a.example, http://10.0.0.5:8890"`` → normalised origins; a bad entry stops start-up."""
-        entries = value.split(",") if isinstance(value, str) else value
-        if not isinstance(entries, list | tuple):
+        entries = comma_separated(value)
+        if entries is None:
             return value
         try:
-            return [str(allowlist_origin(str(entry))) for entry in entries if str(entry).strip()]
+            return [str(allowlist_origin(entry)) for entry in entries]
         except ValueError as error:
             raise ValueError(f"MIGKG_SERVICE_ALLOWLIST: {error}") from None
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_origin(cls, value: object) -> object:
+        """``https://kg.example.org/`` → ``https://kg.example.org``; a path or another scheme stops start-up."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return str(allowlist_origin(str(value)))
+        except ValueError as error:
+            raise ValueError(f"MIGKG_PUBLIC_URL: {error}") from None
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        """``"kg.example.org, 10.0.0.5"`` → lower-case host names (a port, if given, is ignored)."""
+        entries = comma_separated(value)
+        if entries is None:
+            return value
+        hosts = [(entry, host_name(entry)) for entry in entries]
+        bad = [entry for entry, host in hosts if not host]
+        if bad:
+            raise ValueError(f"MIGKG_ALLOWED_HOSTS: {bad[0]!r} is not a host name")
+        return [host for _, host in hosts]
 
     @property
     def ontology_dir(self) -> Path:

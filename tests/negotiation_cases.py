@@ -1,6 +1,7 @@
 """Accept → media type for SPARQL results: the one table every level of the tests runs.
 
-* tests/unit/test_negotiation.py: ``media.negotiate`` over the types offered for the case's query form;
+* tests/unit/test_negotiation.py: ``media.choose_result`` (``media.negotiate`` over the types offered for the case's
+  query form, and the default RDF format for a graph asked for with result-set types only);
 * tests/unit/test_sparql_routing.py: the /sparql route in process (TestClient over the fixture release);
 * tests/http/test_sparql_protocol.py: a real uvicorn serving the fixture release.
 
@@ -101,7 +102,8 @@ CASES = [
     Case("other-charset-does-not", G, f"{TTL};charset=iso-8859-1, {NT};q=0.5", NT),
     Case("bare-star-java", G, "text/html, *; q=.2", TTL),
     Case("whitespace-and-params", G, f"  {RDFXML} ; q=0.8 ;level=1 , {JSONLD};q=0.7", RDFXML),
-    Case("graph-only-results-types", G, f"{CSV}, {JSON}", None),
+    Case("graph-only-results-types", G, f"{CSV}, {JSON}", TTL),  # as Virtuoso: rdflib's SPARQLStore sends only these
+    Case("graph-nothing-fits", G, "image/png", None),
 ]
 PARAMS = [pytest.param(case, id=case.id) for case in CASES]
 

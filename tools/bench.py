@@ -141,7 +141,8 @@ def time_browser(server: Server, pages: list[tuple[PageKind, Result]], runs: int
                     tab.goto(server.url + page.path, wait_until="load", timeout=120_000)
                     values: dict[str, float] = tab.evaluate(NAVIGATION)
                     if page.picture:
-                        tab.wait_for_function("document.body.dataset.pictureReady === 'true'", timeout=120_000)
+                        # not wait_for_function: its eval() is refused by the pages' Content-Security-Policy
+                        tab.locator("body[data-picture-ready='true']").wait_for(state="attached", timeout=120_000)
                         values["pictureReady"] = tab.evaluate("performance.now()")
                     context.close()
                     for name, value in values.items():

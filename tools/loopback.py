@@ -87,7 +87,8 @@ def start_server(
     log_level: str = "warning",
     **settings: str,
 ) -> Server:
-    """Start ``uvicorn --factory server.web.app:app_from_env`` over ``release`` on a loopback port (a free one
+    """Start ``migkg serve`` (uvicorn with the connection limits of ``server.web.connections``) over ``release``
+    on a loopback port (a free one
     unless ``port`` is given: two servers that must know each other's URL pick their ports first). ``log_level``
     ``info`` adds uvicorn's access log to the server's log.
 
@@ -104,7 +105,7 @@ def start_server(
     port = port or free_port()
     log = directory / "uvicorn.log"
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "server.web.app:app_from_env",
+        sys.executable, "-m", "server.cli", "serve",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level,
     ]  # fmt: skip
     with log.open("wb") as out:

@@ -88,6 +88,19 @@ def allowlist_origin(text: str) -> Origin:
     return origin_of(text.strip())
 
 
+def host_name(authority: str) -> str:
+    """The host a ``Host`` header value names, lower-case, without its port or IPv6 brackets; "" if none.
+
+    >>> host_name("Example.ORG:8000"), host_name("[::1]:8000"), host_name("127.0.0.1"), host_name("a b")
+    ('example.org', '::1', '127.0.0.1', '')
+    """
+    match = _AUTHORITY.fullmatch(authority.strip())
+    if match is None or _FORBIDDEN.search(authority.strip()):
+        return ""
+    host = match.group("host").lower()
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
 def _host(raw: str) -> str:
     if raw.startswith("["):
         try:

@@ -193,7 +193,7 @@ class EmbeddedStore:
             result = cls._evaluate(store, sparql, base_iri, dataset)
             kind = _form(result)
             formats = media.formats_for(kind)
-            chosen = media.negotiate(accept, media.offered(formats))
+            chosen = media.choose_result(accept, kind)
             if chosen is None:
                 return NotAcceptable(media.offered(formats), kind)
             body, truncated = results.serialize(result, media.format_for(chosen, formats), limits)

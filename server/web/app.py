@@ -4,6 +4,7 @@ The app has two jobs, each a package of routers: ``protocol`` (the SPARQL 1.1 se
 Description, VoID, dumps) and ``pages`` (the researcher's HTML pages and their JSON). What both use lives in the
 modules beside this one; what a page shows is built in ``views``.
 
+``migkg serve`` (uvicorn with the connection limits of ``connections``) or
 ``uvicorn --factory server.web.app:app_from_env`` serves the current release: the factory reads the
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
@@ -32,9 +33,18 @@ from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
 from server.web import auth, errors
 from server.web.deps import Service
-from server.web.middleware import RELEASE_HEADER, Conditional, ReleaseHeader, WriteCors
+from server.web.hosts import Hosts
+from server.web.middleware import (
+    RELEASE_HEADER,
+    Conditional,
+    HeadAsGet,
+    ReleaseHeader,
+    StandardHeaders,
+    WriteCors,
+)
 from server.web.negotiation import TRUNCATED_HEADER
 from server.web.pages import (
+    api_docs,
     browse,
     commitments,
     country_map,
@@ -68,6 +78,7 @@ PAGES = (
     matrix,
     partners,
     recipes,
+    api_docs,
 )
 
 
@@ -85,12 +96,14 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
         version=__version__,
         summary="Migration Governance Knowledge Graph: SPARQL 1.1 endpoint and Graph Store (partners write their own)",
         lifespan=functools.partial(lifespan, service),
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN: /docs is ours (pages.api_docs)
+        redoc_url=None,
     )
     app.state.service = service
     for module in (*PROTOCOL, *PAGES):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    errors.install(app)
+    errors.install(app, [*app.router.routes, *(route for m in (*PROTOCOL, *PAGES) for route in m.router.routes)])
     add_middleware(app, service)
     auth.redact_access_log()
     return app
@@ -144,8 +157,8 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
 
 
 def add_middleware(app: FastAPI, service: Service) -> None:
-    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs)
-    and the release header (the last added runs first)."""
+    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs),
+    the hosts answered for, the release header, the security headers and HEAD (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -161,7 +174,11 @@ def add_middleware(app: FastAPI, service: Service) -> None:
     created = datetime.fromisoformat(release.metadata.created) if release is not None else None
     validators = functools.partial(service.partners.validators, service.release_id, created)
     app.add_middleware(Conditional, validators=validators)
+    settings = service.settings
+    app.add_middleware(Hosts, public_url=settings.public_url, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
+    app.add_middleware(StandardHeaders, retry_after=settings.retry_after)
+    app.add_middleware(HeadAsGet)
 
 
 def app_from_env() -> FastAPI:

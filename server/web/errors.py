@@ -3,11 +3,18 @@ is explained as plain text or JSON, as the client asks)."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
 
 from server import media
 from server.federation.errors import ServiceFailed, ServiceRefused, ServiceTimeout
@@ -181,6 +188,38 @@ async def invalid_parameters(request: Request, error: Exception) -> Response:
     return text_response(describe_invalid(list(error.errors())), 400)
 
 
+async def client_gone(request: Request, error: Exception) -> Response:
+    """The client went away (or was dropped: ``connections``) before its request body arrived: nobody reads
+    this answer, and nothing went wrong here (no traceback in the log)."""
+    return text_response("The client disconnected before sending its whole request.", 400)
+
+
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route answers at the request's path (HEAD wherever GET: ``middleware.HeadAsGet``)."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m))
+
+
+async def http_error(routes: Sequence[BaseRoute], request: Request, error: Exception) -> Response:
+    """Starlette's own errors: a 405 lists in ``Allow`` every method of ``routes`` at the path (Starlette names
+    only the first route's: ``Allow: GET`` for a PUT to ``/sparql``, whose POST is another route); others as
+    FastAPI answers them."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code != 405:
+        return await http_exception_handler(request, error)
+    allow = ", ".join(allowed_methods(routes, request.scope))
+    message = f"{request.scope['method']} is not allowed on {request.url.path}; it answers {allow}."
+    return text_response(message, 405, {"Allow": allow})
+
+
 async def unexpected(request: Request, error: Exception) -> Response:
     """A bug: 500, still with the release header (this response bypasses the middleware)."""
     service: Service = request.app.state.service
@@ -188,11 +227,14 @@ async def unexpected(request: Request, error: Exception) -> Response:
     return text_response(message, 500, {RELEASE_HEADER: service.release_id})
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
+    """The handlers; ``routes`` are every route of the app, for ``Allow``."""
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(BadRequest, bad_request)
     app.add_exception_handler(Unauthorized, unauthorized)
     for kind in (*WRITE_STATUS, UploadError):
         app.add_exception_handler(kind, write_failed)
     app.add_exception_handler(RequestValidationError, invalid_parameters)
+    app.add_exception_handler(ClientDisconnect, client_gone)
+    app.add_exception_handler(StarletteHTTPException, functools.partial(http_error, routes))
     app.add_exception_handler(Exception, unexpected)

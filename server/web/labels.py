@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
 from server import prefixes
 
 if TYPE_CHECKING:
@@ -34,7 +36,9 @@ _HEAD = prefixes.sparql_header(("rdfs", "skos", "mig"))
 
 
 def iri_ref(iri: str) -> str:
-    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI.
+    """``<iri>`` for a SPARQL query; refuses characters that could break out of the IRI, and anything the store
+    would not take as an IRI (a control character, a bad percent-encoding), so a query is never built that
+    fails to parse.
 
     >>> iri_ref("https://w3id.org/migkg/id/country/ecu")
     '<https://w3id.org/migkg/id/country/ecu>'
@@ -42,9 +46,17 @@ def iri_ref(iri: str) -> str:
     Traceback (most recent call last):
     ...
     ValueError: not an IRI: 'http://x/> } DROP ALL #'
+    >>> iri_ref("https://w3id.org/migkg/id/x\\x00.css")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an IRI: 'https://w3id.org/migkg/id/x\\x00.css'
     """
     if any(c in iri for c in '<>"{}|^`\\ \n\t'):
         raise ValueError(f"not an IRI: {iri!r}")
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise ValueError(f"not an IRI: {iri!r}") from None
     return f"<{iri}>"
 
 

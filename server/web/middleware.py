@@ -1,14 +1,16 @@
 """The app's ASGI middleware: every response says which release it comes from, every GET answer is tied to the
 data it was made from, and browsers may write only from the origins partners configured.
 
-``ReleaseHeader`` adds ``X-Migkg-Release`` to every response. ``Conditional`` answers conditional GETs: the ETag
-is weak (a compressed and an uncompressed body are the same representation) and derived from the data's version
-and what selects the representation (path, query string, Accept, Accept-Language), so it can be checked before any
-work is done: a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no earlier than the data's last
-change) gets ``304 Not Modified`` at once. The version and the time of the last change are asked of a callable for
-each request: the release id, and the generation of the partner graphs served with it, which any answer may include
-(``web.partners``); a new release or a partner write changes every ETag. The Graph Store is left out:
-each partner graph carries its own ETag (its stored version).
+``ReleaseHeader`` adds ``X-Migkg-Release`` to every response; ``StandardHeaders`` the security headers
+(Content-Security-Policy, nosniff, frame and referrer policies), ``Retry-After`` on every 503 and 429, and makes
+every header value safe to send; ``HeadAsGet`` answers HEAD wherever GET works. ``Conditional`` answers
+conditional GETs: the ETag is weak (a compressed and an uncompressed body are the same representation) and
+derived from the data's version and what selects the representation (path, query string, Accept,
+Accept-Language): a client revalidating with ``If-None-Match`` (or ``If-Modified-Since`` no earlier than the
+data's last change) gets ``304 Not Modified`` instead of a 200 — never instead of an error. The version and
+the time of the last change are asked of a callable for each request: the release id, and the generation of the
+partner graphs served with it, which any answer may include (``web.partners``); a new release or a partner write
+changes every ETag. The Graph Store is left out: each partner graph carries its own ETag (its stored version).
 
 ``WriteCors`` answers the CORS preflights of writes, which the open read CORS (Starlette's ``CORSMiddleware``,
 ``*`` for everyone) cannot express: a write's preflight (a PUT or DELETE, a POST to the Graph Store, or any
@@ -20,6 +22,7 @@ the write itself (``auth.check_origin``).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -33,6 +36,95 @@ UNCACHED_PATHS = ("/healthz", GRAPH_STORE)
 WRITE_REQUEST_HEADERS = "Authorization, Content-Type, Content-Encoding, If-Match, If-None-Match, Accept"
 WRITE_METHODS = {GRAPH_STORE: "GET, HEAD, PUT, POST, DELETE", "/sparql": "GET, POST"}
 PREFLIGHT_MAX_AGE = "600"
+KEPT_ON_304 = {b"vary", b"content-location"}
+
+
+# Pages load scripts, styles, fonts, images and data only from this server, never inline script (data islands are
+# <script type="application/json">, which CSP does not run); no page may be framed; links out send no Referer.
+# Inline styles stay allowed: the vendored editor and pictures set them (CSSOM writes are not styles CSP sees,
+# but markup they build is).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+_UNSAFE_IN_HEADER = re.compile(rb"[^\x09\x20-\x7e]")
+
+
+def header_safe(value: bytes) -> bytes:
+    """A header value with every byte it must not carry raw (controls, non-ASCII) percent-encoded.
+
+    >>> header_safe(b"/doc/x\\x00y"), header_safe(b"</doc/a>; rel=alternate")
+    (b'/doc/x%00y', b'</doc/a>; rel=alternate')
+    """
+    return _UNSAFE_IN_HEADER.sub(lambda match: b"%%%02X" % match.group()[0], value)
+
+
+def without_body(message: Message) -> Message | None:
+    """A response body message as it goes out when the answer has no body (HEAD, 304): the last one empty,
+    the others not at all."""
+    return None if message.get("more_body", False) else {"type": "http.response.body", "body": b""}
+
+
+class StandardHeaders:
+    """What every response carries: the security headers (unless it set its own), ``Retry-After`` on every 503
+    and 429, and header values safe to send (``header_safe``): never a 500 or a dropped connection for a byte
+    a header cannot hold."""
+
+    def __init__(self, app: ASGIApp, retry_after: int) -> None:
+        self.app, self.retry_after = app, str(retry_after).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, header_safe(v)) for k, v in message.get("headers", [])]
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                if message["status"] in (429, 503) and b"retry-after" not in names:
+                    headers.append((b"retry-after", self.retry_after))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """HEAD wherever GET works: the request goes on as a GET, and its answer keeps its status and headers
+    (``Content-Length`` included) but not its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            out = without_body(message) if message["type"] == "http.response.body" else message
+            if out is not None:
+                await send(out)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 class ReleaseHeader:
@@ -81,7 +173,11 @@ def not_modified(headers: Headers, etag: str, modified: datetime | None) -> bool
 
 
 class Conditional:
-    """Weak ETag and Last-Modified on every 200 GET; ``304 Not Modified`` to a client that has the current answer."""
+    """Weak ETag and Last-Modified on every 200 GET; ``304 Not Modified`` to a client that has the current answer.
+
+    Whether the answer is 304 is decided once the application has answered 200: a request that would fail (404,
+    406, 503…) is never 304, whatever its preconditions (RFC 9110 §13.2.1: they are ignored unless the answer
+    would be 2xx), so ``If-None-Match: *`` on a missing entity is still 404."""
 
     def __init__(self, app: ASGIApp, validators: Validators) -> None:
         self.app, self.validators = app, validators
@@ -93,19 +189,25 @@ class Conditional:
         headers = Headers(scope=scope)
         version, modified = self.validators()
         etag = etag_for(version, scope, headers)
-        validators = [(b"etag", etag.encode())]
+        validators = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
         if modified is not None:
             validators.append((b"last-modified", format_datetime(modified, usegmt=True).encode()))
-        if not_modified(headers, etag, modified):
-            await send({"type": "http.response.start", "status": 304, "headers": validators})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        revalidated = False
 
         async def send_with_validators(message: Message) -> None:
+            nonlocal revalidated
+            out: Message | None = message
             if message["type"] == "http.response.start" and message["status"] == 200:
-                extra = [*validators, (b"cache-control", b"no-cache")]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
+                if not_modified(headers, etag, modified):
+                    revalidated = True  # RFC 9110 §15.4.5: the 200's Vary and Content-Location, no body
+                    kept = [(k, v) for k, v in message.get("headers", []) if k.lower() in KEPT_ON_304]
+                    out = {"type": "http.response.start", "status": 304, "headers": [*kept, *validators]}
+                else:
+                    message["headers"] = [*message.get("headers", []), *validators]
+            elif revalidated and message["type"] == "http.response.body":
+                out = without_body(message)
+            if out is not None:
+                await send(out)
 
         await self.app(scope, receive, send_with_validators)
 

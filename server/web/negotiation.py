@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Sequence
 from typing import IO, Any, Final
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import rdflib
@@ -29,6 +30,7 @@ CHUNK: Final = 64 * 1024  # bytes sent at a time from a spooled result
 
 SUFFIXES: dict[str, media.ResultFormat | None] = {"html": None, **{f.suffix: f for f in media.DOCUMENT_FORMATS}}
 CONTEXT: dict[str, Any] = {"@context": dict(prefixes.PREFIXES)}
+PATH_SAFE: Final = "/!$&'()*+,;=:@-._~"  # RFC 3986 pchar and "/", less "%": kept as they are in a path
 
 
 def accept_header(request: Request) -> str | None:
@@ -66,6 +68,16 @@ def split_suffix(path: str) -> tuple[str, str | None]:
     if dot and ext in SUFFIXES and "/" not in ext:
         return head, ext
     return path, None
+
+
+def path_url(path: str) -> str:
+    """A path as a route received it (percent-decoded) as it goes back into a URL or a header: UTF-8
+    percent-encoded, ``%`` and controls included, so a ``Location`` or ``Link`` never carries a raw byte.
+
+    >>> path_url("place/año"), path_url("a b%c/\\x00")
+    ('place/a%C3%B1o', 'a%20b%25c/%00')
+    """
+    return quote(path, safe=PATH_SAFE)
 
 
 def choose(accept: str | None, suffix: str | None) -> media.ResultFormat | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route
+from playwright.sync_api import Error as PlaywrightError
 
 from server.settings import REPO_ROOT
 
@@ -65,6 +67,26 @@ def guard(context: BrowserContext, trouble: Trouble) -> Page:
     return page
 
 
+def wait_for_js(page: Page, expression: str, arg: Any = None, timeout: float = 30.0) -> Any:
+    """Evaluate ``expression`` (a JavaScript expression or function, given ``arg``) until it is truthy, and return it.
+
+    Playwright's ``wait_for_function`` runs its predicate through ``eval()`` inside the page, which the pages'
+    Content-Security-Policy (no ``'unsafe-eval'``) refuses; ``page.evaluate`` goes through the DevTools protocol.
+    Navigations meanwhile are waited through. The timeout only bounds the wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression, arg)
+        except PlaywrightError as error:  # the page navigated away meanwhile: look again at the new one
+            if "context was destroyed" not in str(error):
+                raise
+            value = None
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"gave up after {timeout:g} s waiting for {expression} on {page.url}"
+        page.wait_for_timeout(50)
+
+
 def shoot(page: Page, kind: str) -> Path:
     """A full-page screenshot of ``page`` as build/artefacts/screenshots/<kind>.png (cut at a height limit)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -84,7 +106,9 @@ def shoot(page: Page, kind: str) -> Path:
 def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
     """Run the vendored axe-core over the page; the violations of the given impacts."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=AXE)
+        # Evaluated through the DevTools protocol, as the test's own code: the page's Content-Security-Policy
+        # (no inline script) rightly refuses a <script> element with content (add_script_tag).
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [v for v in results["violations"] if v.get("impact") in impacts]
 

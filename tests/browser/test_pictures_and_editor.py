@@ -12,7 +12,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from browsing import Trouble, assert_accessible, shoot
+from browsing import Trouble, assert_accessible, shoot, wait_for_js
 from playwright.sync_api import Page, expect
 
 from tools.loopback import Server
@@ -41,14 +41,14 @@ def test_query_editor_runs_a_catalogue_query(page: Page, served: Server) -> None
     if not entry.count():
         entry = entries.first
     entry.locator(".load-query").click()
-    page.wait_for_function(f"document.querySelectorAll({RESULT_ROWS!r}).length > 0")
+    wait_for_js(page, f"document.querySelectorAll({RESULT_ROWS!r}).length > 0")
     shoot(page, "query")
     assert_accessible(page)
 
 
 def test_query_editor_completes_ontology_terms_with_label_and_comment(page: Page, served: Server) -> None:
     open_page(page, "/query")
-    page.wait_for_function("window.migkgYasgui !== undefined")
+    wait_for_js(page, "window.migkgYasgui !== undefined")
     page.evaluate(
         """() => { const yasqe = window.migkgYasgui.getTab().getYasqe();
         yasqe.setValue("SELECT * WHERE {\\n  ?event ");
@@ -67,7 +67,7 @@ def test_query_editor_completes_ontology_terms_with_label_and_comment(page: Page
 
 def test_query_editor_shows_a_malformed_query_explained(page: Page, served: Server, trouble: Trouble) -> None:
     open_page(page, "/query")
-    page.wait_for_function("window.migkgYasgui !== undefined")
+    wait_for_js(page, "window.migkgYasgui !== undefined")
     page.evaluate(
         """() => { const tab = window.migkgYasgui.getTab();
         tab.getYasqe().setValue("SELECT * WHERE { ?s mgi:heldIn ?o }"); tab.query().catch(() => {}); }"""
@@ -98,7 +98,7 @@ def test_query_form_works_without_javascript(new_page: Callable[..., Page], serv
 
 def test_timeline_draws_and_an_item_leads_to_its_page(page: Page, served: Server) -> None:
     open_page(page, "/timeline?focus=" + quote(SEGIB, safe=""))
-    page.wait_for_function(PICTURE_READY)
+    wait_for_js(page, PICTURE_READY)
     assert page.evaluate("typeof window.migkgTimeline === 'object' && window.migkgTimeline !== null")
     expect(page.locator("#timeline")).to_be_visible()
     shoot(page, "timeline")
@@ -122,7 +122,7 @@ NODE_TO_CLICK = """() => {
 
 def test_network_draws_and_a_node_leads_on(page: Page, served: Server) -> None:
     open_page(page, "/network?focus=" + quote(SEGIB, safe=""))
-    page.wait_for_function(PICTURE_READY)
+    wait_for_js(page, PICTURE_READY)
     assert page.evaluate("typeof window.migkgNetwork?.nodes === 'function' && window.migkgNetwork.nodes().length > 0")
     expect(page.locator("#network")).to_be_visible()
     shoot(page, "network")
@@ -131,17 +131,18 @@ def test_network_draws_and_a_node_leads_on(page: Page, served: Server) -> None:
     node = page.evaluate(NODE_TO_CLICK)
     page.mouse.click(node["x"], node["y"])
     # a node navigates to its page, or re-centres the picture on it
-    page.wait_for_function(
+    wait_for_js(
+        page,
         """([before, pan, zoom]) => location.href !== before
              || (window.migkgNetwork && (JSON.stringify(window.migkgNetwork.pan()) !== JSON.stringify(pan)
                                          || window.migkgNetwork.zoom() !== zoom))""",
-        arg=[before, node["pan"], node["zoom"]],
+        [before, node["pan"], node["zoom"]],
     )
 
 
 def test_map_draws_countries_and_a_country_leads_to_its_page(page: Page, served: Server) -> None:
     open_page(page, "/map")
-    page.wait_for_function(PICTURE_READY)
+    wait_for_js(page, PICTURE_READY)
     expect(page.locator("#map")).to_be_visible()
     countries = page.locator("#map .country[data-iso3]")
     assert countries.count() > 100

@@ -16,7 +16,7 @@ GRAPH = media.offered(media.formats_for("graph"))
 @pytest.mark.parametrize("case", PARAMS)
 def test_negotiate_media_type_per_accept(case: Case) -> None:
     """The shared table (tests/negotiation_cases.py), which the /sparql tests also run in process and over HTTP."""
-    assert media.negotiate(case.accept, media.offered(media.formats_for(case.form))) == case.chosen
+    assert media.choose_result(case.accept, case.form) == case.chosen
 
 
 def test_negotiate_nothing_when_nothing_is_offered() -> None:

@@ -274,7 +274,7 @@ def test_combine_several_accept_headers(client: TestClient) -> None:
     [
         (COUNT, "image/png", "text/csv"),
         ("ASK {}", "text/csv", "application/sparql-results+xml"),
-        ("CONSTRUCT WHERE { ?s ?p ?o }", "application/sparql-results+json", "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "image/png", "text/turtle"),
     ],
 )
 def test_answer_406_listing_offered_types(client: TestClient, query: str, accept: str, offered: str) -> None:
@@ -375,9 +375,18 @@ def test_choose_description_format_with_format_parameter(client: TestClient) -> 
     assert json.loads(response.content)
 
 
-def test_use_request_host_as_description_endpoint(client: TestClient) -> None:
-    response = client.get("/sparql", headers={"Host": "example.org:8080", "Accept": "application/n-triples"})
+def test_use_allowed_request_host_as_description_endpoint(tmp_path: Path) -> None:
+    app = create_app(settings(tmp_path, allowed_hosts="example.org"), EmbeddedStore(FIXTURE / "snapshot.nq"),
+                     release=RELEASE)  # fmt: skip
+    with TestClient(app) as allowed:
+        response = allowed.get("/sparql", headers={"Host": "example.org:8080", "Accept": "application/n-triples"})
     assert "<http://example.org:8080/sparql>" in response.text
+
+
+def test_refuse_unknown_host_instead_of_echoing_it(client: TestClient) -> None:
+    response = client.get("/sparql", headers={"Host": "evil.example:8080", "Accept": "application/n-triples"})
+    assert response.status_code == 400
+    assert "MIGKG_PUBLIC_URL" in response.text and "evil.example" not in response.headers.get("link", "")
 
 
 # --- CORS, health, errors ------------------------------------------------------------------------------------------
@@ -456,6 +465,20 @@ def test_map_store_failure_to_status(tmp_path: Path, error: Exception, status: i
     response = fake_client(tmp_path, FakeStore(error)).get("/sparql", params={"query": "ASK {}"})
     assert (response.status_code, response.headers["x-migkg-release"]) == (status, RELEASE.id)
     assert words in response.text
+
+
+@pytest.mark.parametrize(
+    ("store", "path"),
+    [
+        (FakeStore(QueryTimeout(0.5)), "/sparql?query=ASK%20%7B%7D"),
+        (FakeStore(StoreUnavailable("still loading")), "/sparql?query=ASK%20%7B%7D"),
+        (FakeStore(ready=False), "/healthz"),
+    ],
+    ids=["timeout", "unavailable", "healthz-starting"],
+)
+def test_say_retry_after_on_every_503(tmp_path: Path, store: FakeStore, path: str) -> None:
+    response = fake_client(tmp_path, store).get(path)
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
 
 
 def test_mark_responses_unreleased_without_release(tmp_path: Path) -> None:

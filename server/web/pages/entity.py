@@ -29,7 +29,7 @@ PageNumber = Annotated[int, Query(ge=1, le=10_000)]
 
 @router.get("/id/{path:path}", summary="An entity's IRI: 303 See Other to its document")
 async def identify(path: str) -> Response:
-    return Response(status_code=303, headers={"Location": f"/doc/{path}", "Vary": "Accept"})
+    return Response(status_code=303, headers={"Location": f"/doc/{negotiation.path_url(path)}", "Vary": "Accept"})
 
 
 @router.get(media.JSON_LD_CONTEXT_PATH, summary="The JSON-LD @context of every /doc/ JSON-LD document")
@@ -47,7 +47,7 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
     except ValueError:
         return rendering.not_found(key, service)
     fmt = negotiation.choose(request.headers.get("accept"), suffix)
-    doc_url = str(request.url_for("document", path=key))
+    doc_url = str(request.url_for("document", path=negotiation.path_url(key)))
     headers = {"Vary": "Accept, Accept-Language", "Link": negotiation.alternates(doc_url)}
     if suffix is None:
         headers["Content-Location"] = f"{doc_url}.{fmt.suffix if fmt else 'html'}"

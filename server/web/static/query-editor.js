@@ -20,6 +20,7 @@
     Yasqe.defaults.requestConfig.endpoint = endpoint;
     var Yasr = window.Yasgui.Yasr;
     Yasr.defaults.errorRenderers = [explainedError].concat(Yasr.defaults.errorRenderers || []);
+    httpLinksOnly(Yasr.plugins && Yasr.plugins.table);
     window.Yasgui.defaults.requestConfig.endpoint = endpoint;
 
     // YASGUI's share button makes links like /query#query=…&endpoint=…
@@ -66,6 +67,20 @@
       });
     });
     window.migkgYasgui = yasgui; // for the browser tests and the curious
+  }
+
+  // Only http(s) IRIs become links in the result table, as on the server-rendered pages: YASR would link any
+  // IRI a result holds (BIND(IRI("javascript:…")), a partner's data); others are shown as text, <like this>.
+  function httpLinksOnly(Table) {
+    if (!Table || !Table.prototype.getUriLinkFromBinding) return;
+    var link = Table.prototype.getUriLinkFromBinding;
+    Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+      if (/^https?:\/\//i.test(binding.value)) return link.call(this, binding, prefixes);
+      var text = document.createElement("span");
+      text.className = "iri";
+      text.textContent = "<" + binding.value + ">";
+      return text.outerHTML;
+    };
   }
 
   // A malformed query comes back explained as JSON (YASGUI asks for SPARQL JSON): show it as the /query form

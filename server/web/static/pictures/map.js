@@ -52,7 +52,8 @@
     var links = svg.append("g").selectAll("a").data(features).join("a")
       .attr("href", function (f) {
         var iso3 = model.atlas_codes[f.id];
-        return iso3 ? (byIso3[iso3] ? byIso3[iso3].page : "/doc/country/" + iso3.toLowerCase()) : null;
+        if (!iso3) return null;
+        return byIso3[iso3] ? byIso3[iso3].page || null : "/doc/country/" + iso3.toLowerCase();
       })
       .attr("tabindex", function (f) { return byIso3[model.atlas_codes[f.id]] ? null : -1; });
     var shapes = links.append("path").attr("class", "country")

@@ -49,7 +49,8 @@
     groupOrder: "id"
   });
   timeline.on("select", function (props) {
-    if (props.items.length === 1) window.location.href = items[props.items[0]].page;
+    var page = props.items.length === 1 && items[props.items[0]].page;
+    if (page) window.location.href = page; // "" for an IRI that is not http(s): no page to open
   });
   window.migkgTimeline = timeline;
   // Ready once vis has drawn the items (its first "changed" event), not merely created the widget.
