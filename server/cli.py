@@ -75,7 +75,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     _say(f"serving http://{host}:{port}/sparql (release {settings.current_release})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)  # ours: JSON
     return 0
 
 

@@ -36,6 +36,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from server import metrics
 from server.store.base import Dataset, QueryFailed, QueryOutcome, QueryTimeout, StoreError, StoreUnavailable
 from server.store.partners import PartnerGraphs
 
@@ -121,16 +122,19 @@ class WorkerPool:
             worker.conn.send((sparql, accept, base_iri, dataset))
             reply = worker.conn.recv() if worker.conn.poll(self._timeout) else None
         except (EOFError, OSError):
+            metrics.worker_replaced("crash")
             self._replace(worker)
             raise QueryFailed("The query stopped its worker process; the worker has been replaced.") from None
         if reply is None:
             log.warning("query over %.3g s, worker %s killed: %.200r", self._timeout, worker.process.pid, sparql)
+            metrics.query_timed_out()
             self._replace(worker)
             raise QueryTimeout(self._timeout)
         ok, payload, healthy = reply
         if healthy:
             self._release(worker)
         else:
+            metrics.worker_replaced("crash")
             self._replace(worker)
         if not ok:
             raise payload
@@ -224,6 +228,7 @@ class WorkerPool:
                 raise StoreUnavailable(self._not_ready_message()) from None
             if worker.process.is_alive():
                 return worker
+            metrics.worker_replaced("crash")
             self._replace(worker)  # died while idle; try the next one
 
     def _release(self, worker: _Worker) -> None:

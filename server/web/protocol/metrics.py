@@ -1,0 +1,20 @@
+"""``/metrics``: the service's counters, latency histograms and gauges in Prometheus's text format
+(``server.metrics``), with the query queue read at scrape time."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from server import metrics
+from server.web.deps import ServiceDep
+
+router = APIRouter()
+
+
+@router.get("/metrics", summary="Prometheus metrics: requests, latency, timeouts, worker restarts, queue, release")
+async def scrape(service: ServiceDep) -> Response:
+    limiter = service.query_limiter().statistics()
+    metrics.queries_waiting(limiter.tasks_waiting, limiter.borrowed_tokens)
+    headers = {"Content-Type": metrics.CONTENT_TYPE, "Cache-Control": "no-store"}
+    return Response(metrics.exposition(), headers=headers)
