@@ -34,12 +34,12 @@ settings.register_profile(
 
 @pytest.fixture(scope="session")
 def fuzz_server(release: Release, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzServer]:
-    """Two query workers, a 10 s deadline, uploads capped at 1 MB, partner ``acme`` registered."""
+    """Two query workers, a 5 s deadline, uploads capped at 1 MB, partner ``acme`` registered."""
     directory = tmp_path_factory.mktemp("fuzz")
     state = directory / "var"
     _, token = Registry(state / "partners.json").add("acme", name="ACME agency")
     running = loopback.start_server(
-        directory, release.path, state_dir=str(state), query_workers="2", query_timeout="10", max_upload_bytes="1000000"
+        directory, release.path, state_dir=str(state), query_workers="2", query_timeout="5", max_upload_bytes="1000000"
     )
     yield FuzzServer(running, token)
     running.stop()
