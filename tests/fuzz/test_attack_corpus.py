@@ -66,7 +66,7 @@ def test_get_doc_with_nul_answers_without_internals(client: httpx.Client) -> Non
     strict=True,
     reason=ITEM_5 + ": /id/ with %00, a space or non-ASCII gives 500, a dropped connection or raw bytes in Location",
 )
-@pytest.mark.parametrize("path", ["/id/x%00", "/id/%C3%A9v%C3%A9nement", "/id/%C0%AE%C0%AE/x", "/id/a%20b"])
+@pytest.mark.parametrize("path", ["/id/x%00", "/id/%C3%A9v%C3%A9nement", "/id/%C0%AE%C0%AE/x", "/id/%20"])
 def test_get_id_with_odd_bytes_answers_clearly(client: httpx.Client, path: str) -> None:
     assert_clear(raw_get(client, path))
 
