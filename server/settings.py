@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     write_timeout: float = Field(
         120.0, gt=0, description="Seconds a partner write (gate and commit) may take before the writer is restarted."
     )
+    access_log: bool = Field(True, description="Write a JSON access-log line for every request to standard error.")
+    access_log_max_chars: int = Field(
+        256, ge=16, description="Longest path or query string an access-log line holds; longer ones are cut."
+    )
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, ge=1, description="Largest partner upload accepted, as sent and once decompressed."
     )

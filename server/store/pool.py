@@ -55,6 +55,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
+from server import metrics
 from server.store import sparql_text
 from server.store.base import (
     Dataset,
@@ -73,6 +74,20 @@ log = logging.getLogger(__name__)
 
 _CONTEXT = multiprocessing.get_context("spawn")
 _KILL_GRACE = 5.0  # seconds to reap a killed worker
+# What a pool event means to /metrics (the events /healthz counts; answered queries are counted per request).
+_REPORT: Final[dict[str, Callable[[], None]]] = {
+    "timeouts": metrics.query_timed_out,
+    "memory": metrics.memory_killed,
+    "failed": lambda: metrics.worker_replaced("crash"),
+    "cancelled": lambda: metrics.worker_replaced("cancelled"),
+    "recycled": lambda: metrics.worker_replaced("recycled"),
+}
+
+
+def _ignore() -> None:
+    pass
+
+
 _TICK: Final = 0.05  # seconds between checks of the deadline and of the caller's cancellation while waiting
 CHUNK: Final = 64 * 1024  # bytes per message of a result on the pipe
 SPOOL_IN_MEMORY: Final = 1024 * 1024  # a spooled result larger than this goes to a temporary file
@@ -407,6 +422,7 @@ class WorkerPool:
     def _count(self, event: str) -> None:
         with self._lock:
             self._events[event] += 1
+        _REPORT.get(event, _ignore)()
 
     # --- workers and lanes ------------------------------------------------------------------------------------
 
@@ -443,6 +459,7 @@ class WorkerPool:
                         if worker.process.is_alive():
                             self._busy[slot] += 1
                             return worker, slot
+                        metrics.worker_replaced("crash")
                         threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
                         continue  # died while idle; try the next one
                     remaining = deadline - time.monotonic()

@@ -25,13 +25,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from server import __version__
+from server import __version__, metrics
 from server.partners.process import WriterClient
 from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
-from server.web import auth, errors
+from server.web import auth, errors, observability
 from server.web.deps import Service
 from server.web.hosts import Hosts
 from server.web.middleware import (
@@ -60,9 +60,10 @@ from server.web.pages import (
     timeline,
 )
 from server.web.protocol import dataset, graph_store, health, sparql
+from server.web.protocol import metrics as metrics_route
 from server.web.rendering import STATIC
 
-PROTOCOL = (sparql, graph_store, health, dataset)
+PROTOCOL = (sparql, graph_store, health, dataset, metrics_route)
 EXPOSED_HEADERS = (RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning")
 PAGES = (
     home,
@@ -106,6 +107,7 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     errors.install(app, [*app.router.routes, *(route for m in (*PROTOCOL, *PAGES) for route in m.router.routes)])
     add_middleware(app, service)
     auth.redact_access_log()
+    metrics.serving(service.release_id)
     return app
 
 
@@ -158,7 +160,8 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
 
 def add_middleware(app: FastAPI, service: Service) -> None:
     """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs),
-    the hosts answered for, the release header, the security headers and HEAD (the last added runs first)."""
+    the hosts answered for, the release header, the security headers, HEAD, and outermost the access log and
+    request metrics (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
@@ -179,6 +182,10 @@ def add_middleware(app: FastAPI, service: Service) -> None:
     app.add_middleware(ReleaseHeader, release_id=service.release_id)
     app.add_middleware(StandardHeaders, retry_after=settings.retry_after)
     app.add_middleware(HeadAsGet)
+    log = observability.access_logger() if settings.access_log else None
+    app.add_middleware(
+        observability.Observe, release_id=service.release_id, log=log, max_chars=settings.access_log_max_chars
+    )
 
 
 def app_from_env() -> FastAPI:

@@ -176,12 +176,14 @@ def protocol_for(limits: Limits) -> type[GuardedProtocol]:
 
 
 def uvicorn_config(app: Any, settings: Settings, *, log_level: str = "info") -> uvicorn.Config:
-    """How ``migkg serve`` runs uvicorn: on ``settings.host``/``port``, with every connection limit set."""
+    """How ``migkg serve`` runs uvicorn: on ``settings.host``/``port``, with every connection limit set and
+    without uvicorn's access log (``web.observability`` writes ours)."""
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_level=log_level,
+        access_log=False,  # ours is JSON, written by web.observability
         http=protocol_for(Limits.of(settings)),
         timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]  # a float works: call_later
         h11_max_incomplete_event_size=settings.max_header_bytes,

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from fastapi.responses import Response
 from starlette.requests import Request
 
-from server import media
+from server import media, metrics
 from server.partners import messages
 from server.partners.rules import authorise
 from server.partners.storage import ANY, PartnerStorage
@@ -194,6 +194,7 @@ async def write(request: Request, service: Service, caller: Caller, *, merge: bo
     writer = service.require_writer()
     order = messages.WriteRequest(caller.partner, caller.token_id, graph, upload, merge=merge, expect=expect)
     outcome = await writes.in_writer(lambda: writer.write(order))
+    metrics.partner_write(caller.partner.agency, "post" if merge else "put", outcome.commit is not None)
     if outcome.commit is None:
         return writes.rejected(request, (outcome.report,))
     headers = {"Link": f'<{writes.report_url(request, outcome.report.id)}>; rel="describedby"'}
@@ -210,4 +211,5 @@ async def delete(request: Request, service: Service, caller: Caller) -> Response
     writer = service.require_writer()
     order = messages.DeleteRequest(caller.partner, graph, expect)
     await writes.in_writer(lambda: writer.delete(order))
+    metrics.partner_write(caller.partner.agency, "delete", committed=True)
     return Response(status_code=204)

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RELEASE_HEADER = "X-Migkg-Release"
 GRAPH_STORE = "/graph-store"
-UNCACHED_PATHS = ("/healthz", GRAPH_STORE)
+UNCACHED_PATHS = ("/healthz", "/metrics", GRAPH_STORE)
 WRITE_REQUEST_HEADERS = "Authorization, Content-Type, Content-Encoding, If-Match, If-None-Match, Accept"
 WRITE_METHODS = {GRAPH_STORE: "GET, HEAD, PUT, POST, DELETE", "/sparql": "GET, POST"}
 PREFLIGHT_MAX_AGE = "600"

@@ -16,7 +16,7 @@ import anyio.to_thread
 from fastapi.responses import Response
 from starlette.requests import Request
 
-from server import media
+from server import media, metrics
 from server.partners import messages
 from server.partners.report import GateReport, ReportArchive
 from server.partners.update import with_dataset
@@ -99,6 +99,7 @@ async def update(request: Request, service: Service, caller: Caller, operation: 
     writer = service.require_writer()
     order = messages.UpdateRequest(caller.partner, caller.token_id, text, service.base_iri)
     outcome = await in_writer(lambda: writer.update(order))
+    metrics.partner_write(caller.partner.agency, "update", not outcome.rejected)
     if outcome.rejected:
         return rejected(request, outcome.rejected)
     return Response(status_code=204)

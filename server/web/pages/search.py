@@ -18,7 +18,10 @@ from server.web.views import search
 router = APIRouter()
 
 QueryText = Annotated[str, Query(max_length=200, description="words to find (each as a prefix)")]
-TypeFilter = Annotated[str | None, Query(description="only entities of this class (IRI)")]
+# An IRI has none of these characters (RFC 3987); anything else is a 400, never a broken label query.
+TypeFilter = Annotated[
+    str | None, Query(max_length=2000, pattern=r'^[^<>"{}|^`\\\s]+$', description="only entities of this class (IRI)")
+]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
