@@ -1,5 +1,5 @@
-"""The attacks of issue 11, each a named case: answered as the issue asks, or marked with the item (and branch)
-that fixes it. A strict xfail turns into a failure the day its fix lands, so the mark cannot outlive the bug."""
+"""The attacks of issue 11, each a named case, answered as the issue asks: a clear 4xx (or the answer the issue names),
+never a 500, a hang or internal text, and the server keeps serving."""
 
 from __future__ import annotations
 
@@ -9,16 +9,12 @@ from fuzzing import FuzzServer, assert_clear, raw_get
 
 pytestmark = [pytest.mark.http, pytest.mark.build, pytest.mark.fuzz, pytest.mark.xdist_group("fuzz")]
 
-ITEM_1 = "issue 11 item 1 (limits, i11-limits): parser depth checked before evaluation"
-ITEM_5 = "issue 11 item 5 (HTTP correctness, i11-http)"
-
 
 def test_query_deep_nesting_is_refused_clearly(client: httpx.Client, fuzz_server: FuzzServer) -> None:
     assert_clear(client.post("/sparql", data={"query": "ASK { " * 300 + "} " * 300}))
     fuzz_server.server.assert_serving()
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_1 + ": ASK followed by 5,000 nested { crashes a worker (500)")
 def test_query_five_thousand_braces_is_refused_clearly(client: httpx.Client) -> None:
     assert_clear(client.post("/sparql", data={"query": "ASK " + "{" * 5000}))
 
@@ -55,32 +51,26 @@ def test_get_traversal_path_serves_no_file_outside(client: httpx.Client, path: s
     assert "MIGKG_" not in response.text and "[project]" not in response.text and "sha256" not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5 + ": /doc/x%00.css answers with internal query text")
 def test_get_doc_with_nul_answers_without_internals(client: httpx.Client) -> None:
     response = raw_get(client, "/doc/x%00.css")
     assert_clear(response)
     assert "Malformed query" not in response.text  # today: the parser's error on the page query we built
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=ITEM_5 + ": /id/ with %00, a space or non-ASCII gives 500, a dropped connection or raw bytes in Location",
-)
 @pytest.mark.parametrize("path", ["/id/x%00", "/id/%C3%A9v%C3%A9nement", "/id/%C0%AE%C0%AE/x", "/id/%20"])
 def test_get_id_with_odd_bytes_answers_clearly(client: httpx.Client, path: str) -> None:
     assert_clear(raw_get(client, path))
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5 + ": If-None-Match: * gives 304 for a would-be 404")
 def test_get_missing_document_with_any_etag_stays_not_found(client: httpx.Client) -> None:
     response = client.get("/doc/event/no-such-event", headers={"If-None-Match": "*"})
     assert response.status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5 + ": the Host header is echoed into sd:endpoint unchecked")
-def test_get_service_description_ignores_forged_host(client: httpx.Client) -> None:
+def test_get_service_description_with_forged_host_is_refused(client: httpx.Client) -> None:
     response = client.get("/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"})
-    assert response.status_code == 200 and "evil.example" not in response.text
+    assert_clear(response)
+    assert response.status_code == 400 and "sd:endpoint" not in response.text
 
 
 def test_corpus_server_keeps_serving(fuzz_server: FuzzServer) -> None:

@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.http, pytest.mark.build, pytest.mark.fuzz, pytest.mark
 # Operations per Hypothesis example budget: the description has some 50, so each gets an eighth of the budget.
 OPERATIONS = settings(settings.get_profile("fuzz"), max_examples=max(5, settings.get_profile("fuzz").max_examples // 8))
 DEREFERENCE = r"^/(id|doc)/"  # answer 500 to %00 and non-ASCII until issue 11 item 5 (i11-http) lands
-ITEM_5 = "issue 11 item 5 (HTTP correctness, i11-http): /id/ and /doc/ with %00 or non-ASCII answer 500"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +49,5 @@ def test_call_operation_answers_clearly(openapi: schemathesis.BaseSchema) -> Non
     assert fuzz(openapi.exclude(path_regex=DEREFERENCE)) > 30  # every operation but the two below
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5)
 def test_call_dereference_answers_clearly(openapi: schemathesis.BaseSchema) -> None:
     assert fuzz(openapi.include(path_regex=DEREFERENCE)) == 2  # GET /id/{path}, GET /doc/{path}

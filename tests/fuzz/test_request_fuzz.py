@@ -18,7 +18,6 @@ TARGETS = (
     "/.well-known/void", "/graph-store?default", "/doc/event/fibemyd-2008", "/id/event/fibemyd-2008", "/download",
     "/context.jsonld", "/api/search?q=x", "/static/style.css", "/metrics",
 )  # fmt: skip
-ITEM_5 = "issue 11 item 5 (HTTP correctness, i11-http): /id/ and /doc/ with %00 or non-ASCII answer 500"
 
 
 @settings(FUZZ)
@@ -54,7 +53,6 @@ def test_get_path_answers_clearly_with_ascii_tricks(client: httpx.Client, path: 
     assert_clear(raw_get(client, path))
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5)
 @settings(FUZZ)
 @given(path=hostile_paths)
 def test_get_path_answers_clearly_with_hostile_bytes(client: httpx.Client, path: str) -> None:

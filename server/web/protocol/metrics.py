@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from server import metrics
+from server.store.base import ReportsWorkers
 from server.web.deps import ServiceDep
 
 router = APIRouter()
@@ -16,7 +17,8 @@ router = APIRouter()
 @router.get("/metrics", summary="Prometheus metrics: requests, latency, timeouts, worker restarts, queue, release")
 async def scrape(service: ServiceDep) -> Response:
     limiter = service.query_limiter().statistics()
-    waiting_for_worker = service.store.saturation().get("waiting", 0) if service.store is not None else 0
+    store = service.store
+    waiting_for_worker = store.saturation()["waiting"] if isinstance(store, ReportsWorkers) else 0
     metrics.queries_waiting(limiter.tasks_waiting + waiting_for_worker, limiter.borrowed_tokens)
     headers = {"Content-Type": metrics.CONTENT_TYPE, "Cache-Control": "no-store"}
     return Response(metrics.exposition(), headers=headers)
