@@ -38,7 +38,9 @@ from tools.loopback import Server
 pytestmark = [pytest.mark.http]
 
 STEPS = ("load", "quotes", "mentions", "reason", "materialise", "validate", "publish")
-ALL_QUADS = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+# Every quad, blank nodes written alike (their labels differ from one load to the next).
+ALL_QUADS = """SELECT ?g ?s ?p ?o WHERE {
+  GRAPH ?g { ?s0 ?p ?o0 } BIND(IF(isBlank(?s0), "_:", ?s0) AS ?s) BIND(IF(isBlank(?o0), "_:", ?o0) AS ?o) }"""
 # Six-way cartesian product: runs far longer than the test waits, until its worker is killed.
 LONG_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
 PROGRAMMES = 700  # as in test_partner_write_crash: the gate takes seconds, time to kill in its middle
@@ -69,6 +71,7 @@ def served(server: Server) -> Served:
 
 def served_from(build: Path, directory: Path) -> Served:
     """Start a server over ``build/current`` as it is now, read what it serves, stop it."""
+    directory.mkdir()
     server = start_server(directory, build / "current", query_workers="1")
     try:
         return served(server)
@@ -135,7 +138,7 @@ def test_kill_build_in_each_step_leaves_the_served_release_unchanged(release: Re
             wait_for_step(process, log, step)
             if step == "publish":
                 writing = partial(lambda p: publishing(build) or p.poll() is not None, process)
-                wait_until(writing, 60, "the release being written")
+                wait_until(writing, 300, "the release being written")
             assert process.poll() is None, f"the build ended before it could be killed in {step}:\n{output(log)}"
         finally:
             kill_tree(process)
@@ -205,9 +208,8 @@ def test_kill_worker_during_query_answers_error_and_serves_the_same_data(release
             target=lambda: answer.append(httpx.post(server.sparql, data={"query": LONG_QUERY}, timeout=180))
         )
         query.start()
-        ticks = os.sysconf("SC_CLK_TCK")
-        worker = wait_until(
-            lambda: (found := busiest(descendants(server.process.pid)))[1] >= ticks // 4 and found[0],
+        worker = wait_until(  # the only process under the server that works now
+            lambda: (found := busiest(descendants(server.process.pid)))[1] > 0 and found[0],
             60,
             "the worker evaluating the query",
         )
