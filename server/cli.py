@@ -1,4 +1,5 @@
-"""The ``migkg`` command: build, check, query, serve, stats, partner. Each command is a few lines over the package."""
+"""The ``migkg`` command: build, check, query, serve, stats, partner, release, backup, restore. Each command is a few
+lines over the package."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def cmd_build(settings: Settings, args: argparse.Namespace, *, publish: bool = T
         _say(f"\nFAILED in step '{e.step}'; nothing was published (the current release is unchanged):")
         for problem in e.problems:
             _say(f"  {problem}")
+        return 1
+    except OSError as e:  # a full disk, a file-size limit, a read-only build directory
+        _say(f"\nFAILED writing the build's files: {e}; nothing was published (the current release is unchanged)")
         return 1
     total = time.perf_counter() - started
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
@@ -70,14 +74,61 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.release import NoReleaseError
     from server.web.app import create_app
     from server.web.connections import uvicorn_config
 
     settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
-    _say(f"serving http://{settings.host}:{settings.port}/sparql (release {settings.current_release})")
-    server = uvicorn.Server(uvicorn_config(create_app(settings), settings, log_level=args.log_level))
+    try:
+        app = create_app(settings)
+    except NoReleaseError as e:
+        _say(f"error: {e}")
+        return 1
+    _say(f"serving http://{settings.host}:{settings.port}/sparql (release {app.state.service.release_id})")
+    server = uvicorn.Server(uvicorn_config(app, settings, log_level=args.log_level))
     server.run()
     return 0 if server.started else 3  # uvicorn's own exit status when it cannot start (a port in use)
+
+
+def cmd_release(settings: Settings, args: argparse.Namespace) -> int:
+    """``migkg release list|use ID``: the releases kept under build/releases, and switching ``current`` to one."""
+    from server.release import BrokenReleaseError, check, intact_releases, switch_current
+
+    if args.action == "use":
+        try:
+            release = check(settings.releases_dir / args.id)
+        except BrokenReleaseError as e:
+            _say(f"error: release {args.id} is not usable: {e}")
+            return 1
+        switch_current(settings.current_release, release.path)
+        print(f"{settings.current_release} now points to release {release.id}; restart `migkg serve` to serve it")
+        return 0
+    current = settings.current_release.resolve() if settings.current_release.exists() else None
+    for release in intact_releases(settings.releases_dir):
+        mark = "*" if release.path == current else " "
+        print(f"{mark} {release.id}  {release.metadata.triples} triples  created {release.metadata.created}")
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from server import backup
+
+    manifest = backup.create(settings, Path(args.archive))
+    print(f"{args.archive}: {len(manifest.members)} files, each with its sha256 in {backup.MANIFEST}")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from server import backup
+
+    try:
+        manifest = backup.restore(Path(args.archive), settings)
+    except backup.BackupError as e:
+        _say(f"error: {e}")
+        return 1
+    where = f"{settings.state_dir} and {settings.build_dir}"
+    print(f"restored {len(manifest.members)} files (every sha256 checked) into {where}")
+    return 0
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
@@ -160,6 +211,15 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="partners, their status, token ids and origins (never a token)")
     revoke = actions.add_parser("revoke", help="revoke a partner and its tokens; its graphs stay, read-only")
     revoke.add_argument("agency")
+    r = sub.add_parser("release", help="the releases kept under build/releases; switch build/current to one")
+    release_actions = r.add_subparsers(dest="action", required=True)
+    release_actions.add_parser("list", help="the intact releases, newest first (* marks the current one)")
+    use = release_actions.add_parser("use", help="point build/current at an intact release (checked first)")
+    use.add_argument("id")
+    bk = sub.add_parser("backup", help="partner data (graphs, registry, reports) and releases into one .tar.gz")
+    bk.add_argument("archive")
+    rs = sub.add_parser("restore", help="unpack a backup into an empty state and build directory, checksums checked")
+    rs.add_argument("archive")
     return p
 
 
@@ -175,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         "serve": cmd_serve,
         "stats": cmd_stats,
         "partner": cmd_partner,
+        "release": cmd_release,
+        "backup": cmd_backup,
+        "restore": cmd_restore,
     }
     return commands[args.command](settings, args)
 

@@ -10,11 +10,16 @@ A release is a directory ``<build>/releases/<release-id>/`` holding
   sha256, software versions and build timings.
 
 ``<build>/current`` is a symlink to the release being served; it is switched atomically (a new symlink
-renamed over the old one), so a reader sees either the old release or the new one, never a mix.
+renamed over the old one), so a reader sees either the old release or the new one, never a mix. It is switched
+only to a release whose files all match their metadata (``check``), and ``open_current`` checks again: a release
+damaged since (a truncated snapshot, a missing file, unreadable metadata) is refused with the file it found wrong
+and the newest intact release beside it, to switch to with ``migkg release use <id>``. The server never falls back
+to an older release by itself: serving older data than ``current`` names must be an operator's decision.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -31,6 +36,10 @@ SOURCES = "sources"
 
 class NoReleaseError(RuntimeError):
     """There is no current release to serve."""
+
+
+class BrokenReleaseError(NoReleaseError):
+    """A release whose metadata cannot be read or whose files do not match it; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +111,66 @@ class Release:
         return cls(path, ReleaseMetadata.from_json(meta.read_text(encoding="utf-8")))
 
 
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check(path: Path) -> Release:
+    """The release at ``path`` once its metadata reads and every file it lists has its recorded size and sha256;
+    else BrokenReleaseError naming the first file found wrong."""
+    meta = path / METADATA
+    try:
+        metadata = ReleaseMetadata.from_json(meta.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BrokenReleaseError(f"{meta} is missing") from None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+        raise BrokenReleaseError(f"{meta} is not valid release metadata ({type(e).__name__}: {e})") from None
+    for name in (SNAPSHOT, *sorted(metadata.files)):
+        file, info = path / name, metadata.files.get(name)
+        if info is None:
+            raise BrokenReleaseError(f"{meta} lists no {name}")
+        if not file.is_file():
+            raise BrokenReleaseError(f"{file} is missing")
+        size = file.stat().st_size
+        if size != info.bytes:
+            raise BrokenReleaseError(f"{file} has {size} bytes, not the {info.bytes} its metadata records")
+        if sha256_of(file) != info.sha256:
+            raise BrokenReleaseError(f"{file} does not match its sha256 in {METADATA}")
+    return Release(path.resolve(), metadata)
+
+
+def intact_releases(releases_dir: Path) -> list[Release]:
+    """The releases under ``releases_dir`` that pass ``check``, newest first (ids start with their time)."""
+    found = []
+    for path in sorted(releases_dir.iterdir() if releases_dir.is_dir() else (), reverse=True):
+        if path.is_dir() and not path.name.startswith("."):
+            try:
+                found.append(check(path))
+            except BrokenReleaseError:
+                continue
+    return found
+
+
 def open_current(current: Path) -> Release:
-    """The release ``current`` points to, or NoReleaseError with the command that makes one."""
+    """The release ``current`` points to, checked (``check``); NoReleaseError with the command that makes one, or
+    BrokenReleaseError naming the bad file and the newest intact release to switch to."""
     if not current.exists():
         raise NoReleaseError(f"no release at {current}; run `migkg build` first")
-    return Release.open(current)
+    target = current.resolve()
+    try:
+        return check(target)
+    except BrokenReleaseError as e:
+        others = [r for r in intact_releases(target.parent) if r.path != target]
+        advice = (
+            f"the newest intact release is {others[0].id}: switch to it with `migkg release use {others[0].id}`"
+            if others
+            else "no intact release is left"
+        )
+        raise BrokenReleaseError(f"{current} points to a broken release: {e}; {advice}, or run `migkg build`") from None
 
 
 def switch_current(current: Path, release_dir: Path) -> None:

@@ -1,8 +1,10 @@
 """Write a release into a fresh directory, then switch ``build/current`` to it atomically.
 
-The directory is written as ``releases/.tmp-<id>`` and renamed only when every file is complete, so a
-failed or interrupted build leaves the previous release untouched and still current. ``publish_release`` is
-the build's publish step.
+The directory is written as ``releases/.tmp-<id>``, flushed to disk (fsync of every file and directory), checked
+against its own metadata (``release.check``) and renamed only then, so a failed or interrupted build (an error, a
+full disk, kill -9) leaves the previous release untouched and still current. A write that fails removes the
+temporary directory; one killed leaves it, and the next publish removes it. ``publish_release`` is the build's
+publish step.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import functools
 import gzip
 import hashlib
 import importlib.metadata
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +23,7 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, serialize
 
 from server import prefixes, search
+from server.partners.files import fsync_dir
 from server.pipeline import reference
 from server.pipeline.load import SourceText
 from server.release import (
@@ -32,11 +36,14 @@ from server.release import (
     SOURCES,
     FileInfo,
     ReleaseMetadata,
+    check,
     switch_current,
 )
 from server.settings import Settings
 
 KEEP_RELEASES = 5
+TMP_PREFIX = ".tmp-"
+_DUMP_NAMES = (f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}")
 
 
 def publish_release(
@@ -101,39 +108,64 @@ def write_release(
     snapshot = snapshot_bytes(quads)
     release_id = f"{now:%Y%m%dT%H%M%SZ}-{hashlib.sha256(snapshot).hexdigest()[:8]}"
     releases_dir.mkdir(parents=True, exist_ok=True)
-    tmp = releases_dir / f".tmp-{release_id}"
+    tmp = releases_dir / f"{TMP_PREFIX}{release_id}"
     if tmp.exists():
         shutil.rmtree(tmp)
+    try:
+        _write_files(tmp, quads, snapshot, extra or {})
+        files = {name: _file_info(tmp / name) for name in (SNAPSHOT, *_DUMP_NAMES, *(extra or {}))}
+        metadata = ReleaseMetadata(
+            release=release_id,
+            created=now.isoformat(timespec="seconds"),
+            base_iri=base_iri,
+            graphs=triples_per_graph(quads),
+            files=files,
+            versions=versions,
+            timings={k: round(v, 3) for k, v in timings.items()},
+        )
+        (tmp / METADATA).write_text(metadata.to_json(), encoding="utf-8")
+        _sync_tree(tmp)
+        check(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a full disk, a bad writer: nothing half-written stays behind
+        raise
+    final = releases_dir / release_id
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+    fsync_dir(releases_dir)
+    return final
+
+
+def _write_files(tmp: Path, quads: list[Quad], snapshot: bytes, extra: Mapping[str, Callable[[Path], None]]) -> None:
     (tmp / DUMPS).mkdir(parents=True)
     (tmp / SNAPSHOT).write_bytes(snapshot)
     (tmp / DUMPS / DUMP_NQUADS).write_bytes(gzip.compress(snapshot, mtime=0))
     trig = serialize(sorted(quads, key=str), format=RdfFormat.TRIG, prefixes=prefixes.PREFIXES)
     assert trig is not None
     (tmp / DUMPS / DUMP_TRIG).write_bytes(gzip.compress(trig, mtime=0))
-    for name, writer in (extra or {}).items():
+    for name, writer in extra.items():
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
         writer(tmp / name)
-    names = (SNAPSHOT, f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}", *(extra or {}))
-    files = {name: _file_info(tmp / name) for name in names}
-    metadata = ReleaseMetadata(
-        release=release_id,
-        created=now.isoformat(timespec="seconds"),
-        base_iri=base_iri,
-        graphs=triples_per_graph(quads),
-        files=files,
-        versions=versions,
-        timings={k: round(v, 3) for k, v in timings.items()},
-    )
-    (tmp / METADATA).write_text(metadata.to_json(), encoding="utf-8")
-    final = releases_dir / release_id
-    if final.exists():
-        shutil.rmtree(final)
-    tmp.rename(final)
-    return final
+
+
+def _sync_tree(root: Path) -> None:
+    """fsync every file under ``root``, then every directory (deepest first), ``root`` included."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            fd = os.open(Path(folder) / name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(Path(entry[0]).parts)):
+        fsync_dir(Path(folder))
 
 
 def publish(release_dir: Path, current: Path) -> None:
-    """Make ``release_dir`` the current release and prune old ones (never the current one)."""
+    """Make ``release_dir`` the current release, once it passes ``release.check`` (BrokenReleaseError otherwise,
+    ``current`` untouched); then prune old releases (never the current one) and killed builds' leftovers."""
+    check(release_dir)
     switch_current(current, release_dir)
     releases = sorted(
         (p for p in release_dir.parent.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
@@ -141,3 +173,5 @@ def publish(release_dir: Path, current: Path) -> None:
     for old in releases[KEEP_RELEASES:]:
         if old.resolve() != current.resolve():
             shutil.rmtree(old, ignore_errors=True)
+    for leftover in release_dir.parent.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,3 +137,39 @@ def kill_whole_server(server: loopback.Server) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     server.process.wait(10)
+
+
+def reasoner_running(server: loopback.Server) -> bool:
+    """The gate has reached its last step: the reasoner's JVM runs under the server."""
+    return any(_command(pid) == "java" for pid in descendants(server.process.pid))
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+class Upload:
+    """A PUT sent from a thread; ``status`` once answered (None if the server died first)."""
+
+    def __init__(self, server: loopback.Server, token: str, target: str, body: bytes) -> None:
+        self.status: int | None = None
+        self.sent = threading.Event()
+        self.done = threading.Event()
+        self._args = (server, token, target, body)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        server, token, target, body = self._args
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+        self.sent.set()
+        try:
+            self.status = httpx.put(
+                server.url + "/graph-store", params={"graph": target}, content=body, headers=headers, timeout=300
+            ).status_code
+        except httpx.TransportError:
+            pass
+        finally:
+            self.done.set()

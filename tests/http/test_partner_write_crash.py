@@ -4,7 +4,6 @@ partner upload, then a restart on the same state: the graph is either wholly the
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from partner_server import add_partner, descendants, graph, kill_whole_server, programme, start
+from partner_server import Upload, add_partner, graph, kill_whole_server, programme, reasoner_running, start
 from waiting import wait_until
 
 from server.partners.storage import PartnerStorage
@@ -22,42 +21,6 @@ from tools.loopback import Server
 pytestmark = [pytest.mark.http, pytest.mark.build, pytest.mark.xdist_group("partner-writes")]
 
 PROGRAMMES = 700  # 2,100 triples: the gate takes a few seconds, time enough to kill in its middle
-
-
-def reasoner_running(server: Server) -> bool:
-    """The gate has reached its last step: the reasoner's JVM runs under the server."""
-    return any(_command(pid) == "java" for pid in descendants(server.process.pid))
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-class Upload:
-    """A PUT sent from a thread; ``status`` once answered (None if the server died first)."""
-
-    def __init__(self, server: Server, token: str, target: str, body: bytes) -> None:
-        self.status: int | None = None
-        self.sent = threading.Event()
-        self.done = threading.Event()
-        self._args = (server, token, target, body)
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        server, token, target, body = self._args
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
-        self.sent.set()
-        try:
-            self.status = httpx.put(
-                server.url + "/graph-store", params={"graph": target}, content=body, headers=headers, timeout=300
-            ).status_code
-        except httpx.TransportError:
-            pass
-        finally:
-            self.done.set()
 
 
 def test_kill_whole_server_during_upload_leaves_all_or_nothing(release: Release, tmp_path: Path) -> None:

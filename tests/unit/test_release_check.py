@@ -1,0 +1,163 @@
+"""A damaged release is never served and never made current: the error names the file and the release to switch to.
+
+Each case damages a real release written by ``write_release`` the way a disk, an interrupted copy or a hand edit
+would, then starts what an operator starts: ``open_current`` (the server's start-up), ``publish``, ``migkg serve``
+and ``migkg release use``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad
+
+from server.cli import main
+from server.pipeline.publish import TMP_PREFIX, publish, write_release
+from server.release import METADATA, SNAPSHOT, BrokenReleaseError, open_current
+from server.settings import REPO_ROOT
+
+G = NamedNode("https://w3id.org/migkg/graph/test")
+LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def release(build: Path, label: str, day: int) -> Path:
+    quads = [Quad(NamedNode("https://w3id.org/migkg/id/event/a"), LABEL, Literal(label), G)]
+    when = datetime(2026, 1, day, tzinfo=UTC)
+    return write_release(
+        quads, build / "releases", base_iri="https://w3id.org/migkg/", versions={}, timings={}, now=when
+    )
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Path:
+    """A build directory with two releases, the newer current."""
+    build = tmp_path / "build"
+    publish(release(build, "old", 1), build / "current")
+    publish(release(build, "new", 2), build / "current")
+    return build
+
+
+def truncate_snapshot(path: Path) -> str:
+    data = (path / SNAPSHOT).read_bytes()
+    (path / SNAPSHOT).write_bytes(data[: len(data) // 2])
+    return SNAPSHOT
+
+
+def alter_dump(path: Path) -> str:
+    dump = path / "dumps" / "migkg.nq.gz"
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: same size, another checksum
+    dump.write_bytes(bytes(data))
+    return "migkg.nq.gz"
+
+
+def remove_dump(path: Path) -> str:
+    (path / "dumps" / "migkg.trig.gz").unlink()
+    return "migkg.trig.gz"
+
+
+def garble_metadata(path: Path) -> str:
+    (path / METADATA).write_text('{"release": ', encoding="utf-8")
+    return METADATA
+
+
+def remove_metadata(path: Path) -> str:
+    (path / METADATA).unlink()
+    return METADATA
+
+
+DAMAGE = [truncate_snapshot, alter_dump, remove_dump, garble_metadata, remove_metadata]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=lambda d: d.__name__)
+def test_open_current_refuses_damaged_release_naming_file_and_intact_release(
+    build: Path, damage: Callable[[Path], str]
+) -> None:
+    newest = (build / "current").resolve()
+    older = sorted(p.name for p in (build / "releases").iterdir())[0]
+    name = damage(newest)
+    with pytest.raises(BrokenReleaseError) as refused:
+        open_current(build / "current")
+    assert name in str(refused.value) and newest.name in str(refused.value)
+    assert f"migkg release use {older}" in str(refused.value)
+
+
+def test_open_current_says_no_intact_release_is_left_when_none_is(build: Path) -> None:
+    for path in (build / "releases").iterdir():
+        truncate_snapshot(path)
+    with pytest.raises(BrokenReleaseError, match=r"no intact release is left.*migkg build"):
+        open_current(build / "current")
+
+
+def test_publish_refuses_damaged_release_and_keeps_current(build: Path) -> None:
+    before = (build / "current").resolve()
+    broken = release(build, "newest", 3)
+    truncate_snapshot(broken)
+    with pytest.raises(BrokenReleaseError, match=SNAPSHOT):
+        publish(broken, build / "current")
+    assert (build / "current").resolve() == before
+    assert open_current(build / "current").path == before
+
+
+def test_write_release_leaves_nothing_behind_when_a_file_cannot_be_written(build: Path) -> None:
+    def disk_full(path: Path) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    quads = [Quad(NamedNode("https://w3id.org/migkg/id/event/a"), LABEL, Literal("x"), G)]
+    before = sorted(p.name for p in (build / "releases").iterdir())
+    with pytest.raises(OSError, match="No space left"):
+        write_release(quads, build / "releases", base_iri="x", versions={}, timings={}, extra={"x": disk_full})
+    assert sorted(p.name for p in (build / "releases").iterdir()) == before
+
+
+def test_publish_removes_what_a_killed_build_left(build: Path) -> None:
+    leftover = build / "releases" / f"{TMP_PREFIX}20260101T000000Z-deadbeef"
+    (leftover / "dumps").mkdir(parents=True)
+    (leftover / SNAPSHOT).write_bytes(b"half")
+    publish(release(build, "newest", 3), build / "current")
+    assert not leftover.exists()
+
+
+def use(build: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setenv("MIGKG_BUILD_DIR", str(build))
+    return main(["release", *args])
+
+
+def test_release_use_switches_current_to_an_intact_release(
+    build: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = sorted((build / "releases").iterdir())[0]
+    truncate_snapshot((build / "current").resolve())
+    assert use(build, monkeypatch, "use", older.name) == 0
+    assert open_current(build / "current").path == older
+    assert use(build, monkeypatch, "list") == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"* {older.name}")
+
+
+def test_release_use_refuses_a_damaged_release(build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    current = (build / "current").resolve()
+    older = sorted((build / "releases").iterdir())[0]
+    remove_dump(older)
+    assert use(build, monkeypatch, "use", older.name) == 1
+    assert (build / "current").resolve() == current
+
+
+def test_serve_refuses_to_start_on_a_damaged_release(build: Path, tmp_path: Path) -> None:
+    """``migkg serve`` as an operator runs it: exit 1 at once, the file and the release to use in its message."""
+    truncate_snapshot((build / "current").resolve())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIGKG_")}
+    env |= {"MIGKG_BUILD_DIR": str(build), "MIGKG_STATE_DIR": str(tmp_path / "var")}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--port", "9"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    older = sorted((build / "releases").iterdir())[0].name
+    assert done.returncode == 1, done.stderr
+    assert SNAPSHOT in done.stderr and f"migkg release use {older}" in done.stderr
+    assert "Traceback" not in done.stderr
