@@ -411,12 +411,14 @@ class WorkerPool:
     def _death(self, worker: _Worker) -> StoreError:
         """The error for a query whose worker died under it (the worker already replaced)."""
         code = worker.process.exitcode
-        if code in (-signal.SIGABRT, -signal.SIGKILL):
+        if code == -signal.SIGABRT:  # the engine aborts when an allocation fails under the worker's RLIMIT_AS
             self._count("memory")
             log.warning("a query worker died of memory exhaustion (exit code %s)", code)
             return QueryOutOfMemory(self._limits.memory_mb)
         self._count("failed")
         log.warning("a query worker died during a query (exit code %s)", code)
+        if code == -signal.SIGKILL:  # not ours: the system's out-of-memory killer, or an operator
+            return QueryFailed("The query's worker process was killed from outside; the worker has been replaced.")
         return QueryFailed("The query stopped its worker process; the worker has been replaced.")
 
     def _count(self, event: str) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import pyoxigraph as ox
 import pytest
-from uvicorn_server import FIXTURE, Server, start_server, wait_workers_loaded
+from uvicorn_server import Server, start_server, unloadable_release, wait_workers_loaded
 from waiting import wait_until
 
 from server import prefixes
@@ -161,10 +161,7 @@ def test_cancel_query_of_disconnected_client_and_serve_others(limited: Server) -
 def test_tell_live_from_ready(limited: Server, tmp_path: Path) -> None:
     assert httpx.get(limited.url + "/healthz/live").json()["status"] == "live"
     assert httpx.get(limited.url + "/healthz/ready").json()["status"] == "ready"
-    broken = tmp_path / "release"  # a release whose snapshot cannot load: live, never ready
-    broken.mkdir()
-    (broken / "metadata.json").write_bytes((FIXTURE / "metadata.json").read_bytes())
-    (broken / "snapshot.nq").write_text("<http://a> <http://b> .\n", encoding="utf-8")
+    broken = unloadable_release(tmp_path / "release")  # live, never ready
     running = start_server(tmp_path, release=broken, ready=False, query_workers="1")
     try:
         live = httpx.get(running.url + "/healthz/live")

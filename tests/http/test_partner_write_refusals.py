@@ -3,6 +3,7 @@ breaks, nothing changed, the server still serving), CORS for writes, and tokens 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -236,6 +237,9 @@ def test_tokens_never_reach_the_server_log(partner_server: PartnerServer) -> Non
         == 400
     )
     log = partner_server.server.log.read_text(encoding="utf-8", errors="replace")
-    assert '"PUT /graph-store?graph=' in log and "access_token=REDACTED" in log  # the access log is on
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]  # the JSON access log is on
+    writes = [line for line in lines if line["method"] == "PUT" and "logged" in line.get("query", "")]
+    assert [line["status"] for line in writes] == [201, 401, 400]  # this test's three writes, in order
+    assert "access_token=REDACTED" in writes[-1]["query"]
     for secret in (*partner_server.tokens.values(), WRONG):
         assert secret not in log

@@ -6,7 +6,6 @@ check that the server still answers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import signal
 import socket
@@ -22,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, RDFXML, TURTLE, XML, SPARQLWrapper
-from uvicorn_server import FIXTURE, Server, start_server, wait_workers_loaded
+from uvicorn_server import FIXTURE, Server, start_server, unloadable_release, wait_workers_loaded
 from waiting import wait_until
 
 from server import prefixes
@@ -306,16 +305,8 @@ def test_report_health_with_release_id(server: Server) -> None:
 
 
 def test_report_unavailable_store_as_503(tmp_path: Path) -> None:
-    """A release whose snapshot cannot load: the server runs, says 503, and never answers 500. (The snapshot matches
-    the size and sha256 its metadata records, as a faulty build would write it: a snapshot damaged after the build
-    is refused at start-up, tests/unit/test_release_check.py.)"""
-    broken = tmp_path / "release"
-    broken.mkdir()
-    snapshot = b"<http://a> <http://b> .\n"  # no object
-    (broken / "snapshot.nq").write_bytes(snapshot)
-    metadata = json.loads((FIXTURE / "metadata.json").read_bytes())
-    metadata["files"]["snapshot.nq"] = {"bytes": len(snapshot), "sha256": hashlib.sha256(snapshot).hexdigest()}
-    (broken / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    """A release whose snapshot cannot load: the server runs, says 503, and never answers 500."""
+    broken = unloadable_release(tmp_path / "release")
     running = start_server(tmp_path, release=broken, ready=False, query_workers="1", query_timeout="2")
     try:
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from tools import loopback
@@ -9,7 +11,20 @@ from tools.loopback import Server, free_port, wait_workers_loaded
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
 
-__all__ = ["FIXTURE", "Server", "free_port", "start_server", "wait_workers_loaded"]
+__all__ = ["FIXTURE", "Server", "free_port", "start_server", "unloadable_release", "wait_workers_loaded"]
+
+
+def unloadable_release(directory: Path) -> Path:
+    """A release in ``directory`` whose snapshot cannot load (a triple without an object), written as a faulty build
+    would write it: its metadata records the snapshot's size and sha256, so start-up's release check passes (a
+    snapshot damaged after the build is refused at start-up instead: tests/unit/test_release_check.py)."""
+    directory.mkdir()
+    snapshot = b"<http://a> <http://b> .\n"
+    (directory / "snapshot.nq").write_bytes(snapshot)
+    metadata = json.loads((FIXTURE / "metadata.json").read_bytes())
+    metadata["files"]["snapshot.nq"] = {"bytes": len(snapshot), "sha256": hashlib.sha256(snapshot).hexdigest()}
+    (directory / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    return directory
 
 
 def start_server(

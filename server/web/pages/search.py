@@ -12,23 +12,13 @@ from fastapi.responses import Response
 from pydantic import AfterValidator
 
 from server import media
-from server.web import labels, rendering, representations
+from server.web import rendering, representations
 from server.web.deps import LanguagesDep, QueriesDep, ServiceDep
 from server.web.views import search
 
 router = APIRouter()
 
 QueryText = Annotated[str, Query(max_length=200, description="words to find (each as a prefix)")]
-
-
-def _class_iri(value: str | None) -> str | None:
-    """``value`` if the store takes it as an IRI (``labels.iri_ref``), else a ValueError: a 400, never a broken
-    label query."""
-    if value is not None:
-        labels.iri_ref(value)
-    return value
-
-
 # An absolute IRI: a scheme, then none of the characters RFC 3987 excludes (the pattern documents it; the validator
 # asks the store's own IRI parser).
 TypeFilter = Annotated[
@@ -38,7 +28,7 @@ TypeFilter = Annotated[
         pattern=r'^[A-Za-z][A-Za-z0-9+.-]*:[^<>"{}|^`\\\s]*$',
         description="only entities of this class (an absolute IRI)",
     ),
-    AfterValidator(_class_iri),
+    AfterValidator(search.class_iri),
 ]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]

@@ -14,10 +14,18 @@ from markupsafe import Markup, escape
 from server import prefixes
 from server.search import Results, search
 from server.web.deps import Queries, Service
-from server.web.labels import best_labels, pick_label
+from server.web.labels import best_labels, iri_ref, pick_label
 from server.web.rendering import local_path
 
 PAGE_SIZE = 20
+
+
+def class_iri(value: str | None) -> str | None:
+    """The type filter ``value`` if the store takes it as an IRI (``labels.iri_ref``), else a ValueError: a 400,
+    never a broken label query."""
+    if value is not None:
+        iri_ref(value)
+    return value
 
 
 async def run_search(service: Service, q: str, type_filter: str | None, limit: int, offset: int) -> Results:
