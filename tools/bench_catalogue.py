@@ -26,7 +26,7 @@ import httpx
 from server import media
 from server.release import NoReleaseError, open_current
 from server.settings import Settings
-from tools.bench import machine, summary
+from tools.bench import machine, summary, write_report
 from tools.loopback import Server, start_server
 
 LIMIT_SECONDS = 1.0
@@ -86,11 +86,7 @@ def run(settings: Settings, runs: int, limit: float, deadline: float, say: Calla
             server.stop()
     info["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 1)
     info["failed"] = [r["query"] for r in over_limit(info["queries"], limit)]
-    out = settings.build_dir / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "catalogue.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "catalogue.md").write_text(markdown(info), encoding="utf-8")
-    return out
+    return write_report(settings, "catalogue", info, markdown(info))
 
 
 def markdown(info: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ reported. Queries run one after another in this process: take the figures as rel
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -31,7 +30,7 @@ from server import partitions, prefixes
 from server.release import NoReleaseError, open_current
 from server.settings import Settings
 from server.store.embedded import load_snapshot
-from tools.bench import machine
+from tools.bench import machine, write_report
 
 UPDATE_FORMED = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 Representation = tuple[ox.Store, bool]  # the store, and whether to query it with use_default_graph_as_union
@@ -82,11 +81,7 @@ def run(settings: Settings, runs: int, slow: float, say: Callable[[str], None] =
         timings = {name: time_query(store, flag, query, runs, slow) for name, (store, flag) in stores.items()}
         info["queries"].append({"query": path.stem, **timings})
         say(f"  {path.stem}: " + ", ".join(f"{n} {t['median_ms']} ms" for n, t in timings.items()))
-    out = settings.build_dir / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "union.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "union.md").write_text(markdown(info), encoding="utf-8")
-    return out
+    return write_report(settings, "union", info, markdown(info))
 
 
 def markdown(info: dict[str, Any]) -> str:
