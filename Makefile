@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ queries-expected: build ## rewrite queries/*.csv whose answer changed, from a fr
 
 bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
 	$(BIN)/python -m tools.bench
+
+bench-catalogue: install ## time every catalogue query through the endpoint over build/current; fails when one takes over 1 s
+	$(BIN)/python -m tools.bench_catalogue
 
 lint: install ## ruff check and format check of server/, tools/ and tests/
 	$(BIN)/ruff check $(CODE)

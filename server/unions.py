@@ -5,14 +5,24 @@
 * ``ASSERTED``: every graph but the ontology, the alignments, the inferences and the mention index — what curators
   and packages assert; the data SHACL validates and the reasoner's ABox is drawn from (DESIGN.md §4).
 
-A union is formed by copying its graphs' triples into the store's default graph with one SPARQL UPDATE, rather
-than asked of pyoxigraph with ``use_default_graph_as_union``: in pyoxigraph 0.5.13 that flag (like several
-``FROM``) yields a triple once per graph holding it, so a fact corroborated by two excerpts is counted twice
-(oxigraph issue #1919, fixed upstream by PR #1920), and it also makes pyoxigraph ignore a query's own ``FROM``.
-The default graph is a set, so it holds the RDF merge: a triple stated in several graphs is there once, and
-queries without the flag run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more copy of the
-distinct triples in memory, and scans of the named graphs walk past that copy too. When some graphs change (partner
-graphs, while the server runs), ``replace`` updates the formed union graph by graph instead of forming it again.
+A union is formed by copying its graphs' triples into the store's default graph, rather than asked of pyoxigraph
+with ``use_default_graph_as_union``: in pyoxigraph 0.5.13 that flag (like several ``FROM``) yields a triple once per
+graph holding it, so a fact corroborated by two excerpts is counted twice (oxigraph issue #1919, fixed upstream by
+PR #1920, in no release on PyPI as of 0.5.13), and it also makes pyoxigraph ignore a query's own ``FROM``. The default
+graph is a set, so it holds the RDF merge: a triple stated in several graphs is there once, and queries without the
+flag run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more copy of the distinct triples in
+memory, and scans of the named graphs walk past that copy too.
+
+The copy is made in the order the named graphs hold the triples (``form``: read newest first, inserted oldest first),
+so a scan of the default graph meets the triples in the order a scan of the named graphs does. That order decides
+the cost of some queries: pyoxigraph 0.5.13 does not optimise the pattern of a ``FILTER (NOT) EXISTS`` — its triple
+patterns are joined as written with key-less hash joins, a nested loop over their cartesian product that stops at the
+first solution — so how soon the scans meet a solution is the whole cost. Catalogue query 28 took 17–27 s when the
+union was copied with one SPARQL UPDATE (``INSERT … WHERE { GRAPH ?g { ?s ?p ?o } }``, which inserts the triples in
+the reverse of that order) against 0.4–0.7 s with the union flag, and takes the flag's time with the copy made this
+way (``python -m tools.bench_union`` measures every catalogue query each way; ``tools/repro/
+oxigraph_union_not_exists.py`` shows the engine's side with generated data). When some graphs change (partner graphs,
+while the server runs), ``replace`` updates the formed union graph by graph instead of forming it again.
 
 A store normalises literals as it stores them (``"-5"^^xsd:positiveInteger`` becomes ``xsd:integer``, ``"01"`` becomes
 ``"1"``), so what SHACL validates is selected from the parsed quads with ``Union.triples`` instead, never read back
@@ -36,23 +46,6 @@ class Union:
 
     name: str
     excluded: frozenset[str] = frozenset()
-
-    def update(self) -> str:
-        """The SPARQL UPDATE that copies this union's graphs into the default graph.
-
-        >>> SERVED.update()
-        'INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }'
-        """
-        keep = f" FILTER(?g NOT IN ({self._excluded()}))" if self.excluded else ""
-        return f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }}{keep} }}"
-
-    def include(self, graph: str) -> str:
-        """The SPARQL UPDATE that adds one graph's triples to the default graph (the graph being in this union).
-
-        >>> SERVED.include("http://x/g")
-        'INSERT { ?s ?p ?o } WHERE { GRAPH <http://x/g> { ?s ?p ?o } }'
-        """
-        return f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
 
     def withdraw(self, graph: str) -> str:
         """The SPARQL UPDATE that removes from the default graph the triples of ``graph`` no other graph of this
@@ -99,9 +92,29 @@ ASSERTED = Union(
 
 
 def form(store: Store, union: Union = SERVED) -> Store:
-    """``store`` with ``union`` copied into its default graph (added to what the default graph already holds)."""
-    store.update(union.update())
+    """``store`` with ``union`` copied into its default graph (added to what the default graph already holds), in the
+    order the named graphs hold the triples: the store yields its quads newest first, so they are inserted in reverse
+    (see the module doc for why the order matters).
+
+    >>> a, p, g = NamedNode("http://x/a"), NamedNode("http://x/p"), NamedNode("http://x/g")
+    >>> store = Store()
+    >>> store.bulk_extend([Quad(a, p, NamedNode(f"http://x/{n}"), g) for n in "bcd"])
+    >>> def scan(graph):
+    ...     return [q.object.value for q in store.quads_for_pattern(a, p, None, graph)]
+    >>> scan(g)
+    ['http://x/d', 'http://x/c', 'http://x/b']
+    >>> form(store) is store
+    True
+    >>> scan(DefaultGraph())
+    ['http://x/d', 'http://x/c', 'http://x/b']
+    """
+    held = union.triples(store.quads_for_pattern(None, None, None, None))
+    store.bulk_extend(_in_default_graph(reversed(held)))
     return store
+
+
+def _in_default_graph(triples: Iterable[Triple | Quad]) -> list[Quad]:
+    return [Quad(t.subject, t.predicate, t.object) for t in triples]
 
 
 def replace(store: Store, old: Iterable[Quad], new: Iterable[Quad], union: Union = SERVED) -> Store:
@@ -130,7 +143,7 @@ def replace(store: Store, old: Iterable[Quad], new: Iterable[Quad], union: Union
     for graph in (g for g in changed if g in after):
         store.extend(after[graph])
         if union.holds(NamedNode(graph)):
-            store.update(union.include(graph))
+            store.extend(_in_default_graph(after[graph]))  # in the order the graph was just added (see ``form``)
     return store
 
 

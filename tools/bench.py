@@ -171,11 +171,18 @@ def machine() -> dict[str, Any]:
     }
 
 
+def write_report(settings: Settings, stem: str, info: dict[str, Any], text: str) -> Path:
+    """``info`` as ``<build>/bench/<stem>.json`` and ``text`` as ``<stem>.md``; returns the directory."""
+    out = settings.build_dir / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(text, encoding="utf-8")
+    return out
+
+
 def run(settings: Settings, requests: int = 20, browser_runs: int = 5, say: Callable[[str], None] = print) -> Path:
     """Benchmark the current release; returns the directory holding pages.json and pages.md."""
     release = open_current(settings.current_release)
-    out = settings.build_dir / "bench"
-    out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     info: dict[str, Any] = {
         "date": started.isoformat(timespec="seconds"),
@@ -202,9 +209,7 @@ def run(settings: Settings, requests: int = 20, browser_runs: int = 5, say: Call
             server.stop()
     info["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 1)
     info["pages"] = [asdict(r) for _, r in results]
-    (out / "pages.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "pages.md").write_text(markdown(info), encoding="utf-8")
-    return out
+    return write_report(settings, "pages", info, markdown(info))
 
 
 def markdown(info: dict[str, Any]) -> str:

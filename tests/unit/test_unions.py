@@ -70,3 +70,11 @@ def test_forming_a_union_keeps_the_named_graphs() -> None:
     store = unions.of(QUADS, unions.ASSERTED)
     named = {q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode)}
     assert named == set(GRAPHS) | {EXCERPT_1.value, EXCERPT_2.value}
+
+
+def test_formed_union_is_scanned_in_the_order_of_its_named_graphs() -> None:
+    """The default graph meets the triples in the order the named graphs do: a FILTER NOT EXISTS that pyoxigraph
+    evaluates as a nested loop took 17 s instead of 0.4 s on catalogue query 28 in the reverse order."""
+    store = unions.of(QUADS)
+    named = [q for q in store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
+    assert unions.triples(store) == unions.SERVED.triples(named)
