@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -79,6 +79,12 @@ bench: install browser ## time each page kind (server and Chromium) over build/c
 
 bench-catalogue: install ## time every catalogue query through the endpoint over build/current; fails when one takes over 1 s
 	$(BIN)/python -m tools.bench_catalogue
+
+bench-attacks: install ## replay issue 11's attacks against migkg serve over build/current; writes build/bench/attacks.{json,md}
+	$(BIN)/python -m tools.bench_attacks
+
+bench-limits: install ## a cheap client's ASK latency beside three heavy clients, and the server's memory during a large result; writes build/bench/limits.json
+	$(BIN)/python -m tools.bench_limits
 
 lint: install ## ruff check and format check of server/, tools/ and tests/
 	$(BIN)/ruff check $(CODE)

@@ -340,6 +340,9 @@ def _suggest(term: str, vocabulary: Vocabulary) -> str:
 # --- the explanation ----------------------------------------------------------------------------------------------
 
 
+_READ_PAST: Final = 200  # characters after the parser's error position that an explanation reads
+
+
 def explain(sparql: str, parser_message: str, vocabulary: Vocabulary, base: str = prefixes.BASE) -> Diagnosis:
     """``parser_message`` (pyoxigraph's ``SyntaxError``) explained against ``sparql``, the client's text.
 
@@ -359,7 +362,9 @@ def explain(sparql: str, parser_message: str, vocabulary: Vocabulary, base: str 
     line, column, rest = int(parsed.group(1)), int(parsed.group(2)), parsed.group(3)
     offset = min(offset_of(sparql, line, column), len(sparql.rstrip()))
     expected, notes = expected_items(rest)
-    significant = [t for t in tokens(sparql) if t.kind not in ("space", "comment")]
+    # The parser stopped at ``offset``: what follows cannot be the cause, and a long tail (50,000 × "a-") would only
+    # make the explanation slow. Read up to a little past it.
+    significant = [t for t in tokens(sparql[: offset + _READ_PAST]) if t.kind not in ("space", "comment")]
     known = {**prefixes.namespaces(base), **_declared(significant)}
     cause = (
         _unclosed_string(significant, offset)

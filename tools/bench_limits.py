@@ -3,9 +3,9 @@
 Serves a release (default: the test fixture, 32 triples, whose cartesian products are as heavy as wanted) on a
 loopback port and measures:
 
-1. a cheap client's ``ASK`` latency (p50, p99) while two other clients loop a heavy query (a 6-way cartesian
-   COUNT, stopped at the deadline), with one worker of two reserved for cheap queries and without (``--reserved 0``
-   is the baseline);
+1. a cheap client's ``ASK`` latency (p50, p99) while three other clients (``--heavy``) loop a heavy query (a 6-way
+   cartesian COUNT, stopped at the deadline), with one worker of two reserved for cheap queries and without (no
+   reserved worker: the baseline);
 2. the server process's resident memory (the parent, not its workers) while a client downloads a large result
    (a 4-way cartesian SELECT, about a million rows, up to 300 MB), sampled from ``/proc``.
 
@@ -44,8 +44,8 @@ def resident_mb(pid: int) -> float:
         return int(statm.read().split()[1]) * 4096 / 1e6
 
 
-def cheap_latency(server: Server, seconds: float) -> dict[str, object]:
-    """ASK latencies (ms) of a third client while two clients loop the heavy query."""
+def cheap_latency(server: Server, seconds: float, heavy_clients: int) -> dict[str, object]:
+    """ASK latencies (ms) of one more client while ``heavy_clients`` clients loop the heavy query."""
     stop = threading.Event()
 
     def heavy(client: str) -> None:
@@ -53,7 +53,7 @@ def cheap_latency(server: Server, seconds: float) -> dict[str, object]:
             while not stop.is_set():
                 session.get(server.sparql, params={"query": HEAVY})
 
-    loops = [threading.Thread(target=heavy, args=(f"10.0.0.{n}",), daemon=True) for n in (1, 2)]
+    loops = [threading.Thread(target=heavy, args=(f"10.0.0.{n}",), daemon=True) for n in range(1, heavy_clients + 1)]
     for loop in loops:
         loop.start()
     time.sleep(1.0)  # let the heavy queries take their workers
@@ -61,7 +61,7 @@ def cheap_latency(server: Server, seconds: float) -> dict[str, object]:
     statuses: dict[int, int] = {}
     failures: set[str] = set()
     deadline = time.monotonic() + seconds
-    with httpx.Client(headers={"X-Forwarded-For": "10.0.0.3"}, timeout=120) as session:
+    with httpx.Client(headers={"X-Forwarded-For": "10.0.1.1"}, timeout=120) as session:
         while time.monotonic() < deadline:
             started = time.perf_counter()
             response = session.get(server.sparql, params={"query": ASK})
@@ -121,13 +121,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("release", nargs="?", type=Path, default=FIXTURE)
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the cheap client measures")
+    parser.add_argument("--heavy", type=int, default=3, help="how many clients loop the heavy query")
     args = parser.parse_args()
-    report: dict[str, object] = {"release": str(args.release), "date": time.strftime("%Y-%m-%d %H:%M")}
+    report: dict[str, object] = {
+        "release": str(args.release),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "heavy_clients": args.heavy,
+    }
     for reserved in (1, 0):
         with tempfile.TemporaryDirectory() as directory:
             server = serve(Path(directory), args.release, reserved, timeout=5)
             try:
-                report[f"cheap_ask_with_{reserved}_reserved"] = cheap_latency(server, args.seconds)
+                report[f"cheap_ask_with_{reserved}_reserved"] = cheap_latency(server, args.seconds, args.heavy)
             finally:
                 server.stop()
     with tempfile.TemporaryDirectory() as directory:
