@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,12 +35,13 @@ def test_build_lua_script_lists_each_request_once_in_order() -> None:
     positions = [script.index(f'{{"{path}", "text/turtle"}}') for path, _ in requests]
     assert positions == sorted(positions)
     assert "math.floor(#requests / 2)" in script
+    assert '["X-Forwarded-For"] = client' in script
 
 
 class Recorder(BaseHTTPRequestHandler):
     """200 to a query naming ``good``, 503 to any other; remembers each (query, Accept) it saw."""
 
-    seen: set[tuple[str, str]] = set()
+    seen: ClassVar[set[tuple[str, str]]] = set()
 
     def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)["query"][0]
