@@ -49,7 +49,7 @@ import httpx
 
 from server import media, prefixes
 from server.release import METADATA, SNAPSHOT, FileInfo, ReleaseMetadata, open_current
-from server.settings import Settings
+from server.settings import REPO_ROOT, Settings
 from tools import synthetic
 from tools.bench import machine
 from tools.bench_compare_apps import DATA_VARIABLE
@@ -267,10 +267,9 @@ def synthetic_release(directory: Path, triples: int, seed: int, say: Callable[[s
     say(f"generating {triples} synthetic triples (seed {seed}) in {directory}")
     summary = synthetic.write(directory / SNAPSHOT, triples, seed)
     snapshot = (directory / SNAPSHOT).read_bytes()
-    created = "2026-01-01T00:00:00+00:00"
     meta = ReleaseMetadata(
         f"synthetic-{size_name(triples)}-s{seed}",
-        created,
+        "2026-01-01T00:00:00+00:00",  # the same graph, the same release
         prefixes.BASE,
         summary.graphs,
         {SNAPSHOT: FileInfo(len(snapshot), hashlib.sha256(snapshot).hexdigest())},
@@ -303,9 +302,7 @@ def uvicorn_app(name: str, app: str, data: DataSet, directory: Path, workers: in
     env = {**os.environ, DATA_VARIABLE: str(data.snapshot)}
     command = [sys.executable, "-m", "tools.bench_compare_apps", app, "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=Path(__file__).parent.parent, env=env, stdout=out, stderr=out, start_new_session=True
-        )
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     store = ExternalStore(name, url, url + "/sparql", "", "", process, directory, log)
 
@@ -551,7 +548,11 @@ def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None]
         "quick": args.quick,
         "machine": machine(),
         "versions": versions(),
-        "settings": json.loads(settings.model_dump_json(exclude={"repo_dir", "build_dir", "state_dir"})),
+        "settings": json.loads(
+            settings.model_copy(update={"client_address_header": CLIENT_HEADER}).model_dump_json(
+                exclude={"repo_dir", "build_dir", "state_dir"}
+            )
+        ),  # as ours ran
         "seconds_per_cell": args.duration,
         "clients": list(args.clients),
         "seed": args.seed,
