@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits bench-compare lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -86,6 +86,10 @@ bench-attacks: install ## replay issue 11's attacks against migkg serve over bui
 bench-limits: install ## a cheap client's ASK latency beside three heavy clients, and the server's memory during a large result; writes build/bench/limits.json
 	$(BIN)/python -m tools.bench_limits
 
+bench-compare: install stores ## ours side by side with bare pyoxigraph, Oxigraph server, Virtuoso, rdflib-endpoint (wrk); writes build/bench/compare.{json,md}
+	$(call apt_install,command -v wrk,Debian's wrk,wrk,The side-by-side benchmark)
+	$(BIN)/python -m tools.bench_compare $(BENCH_ARGS)
+
 lint: install ## ruff check and format check of server/, tools/ and tests/
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
@@ -99,7 +103,7 @@ format: install ## format the code
 
 lock: ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	test -x $(BIN)/uv || (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --generate-hashes -o requirements.lock
 
 vendor: ## re-vendor the pinned front-end assets (server/web/static/vendor/FILES) from the npm registry
 	rm -rf build/vendor && mkdir -p build/vendor

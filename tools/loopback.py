@@ -85,6 +85,7 @@ def start_server(
     *,
     port: int | None = None,
     log_level: str = "warning",
+    start_timeout: float = START_TIMEOUT,
     **settings: str,
 ) -> Server:
     """Start ``migkg serve`` (uvicorn with the connection limits of ``server.web.connections``) over ``release``
@@ -111,7 +112,7 @@ def start_server(
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log, Path(settings["state_dir"]))
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{server.log_tail()}")
@@ -122,7 +123,7 @@ def start_server(
             pass
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"uvicorn not ready within {START_TIMEOUT} s:\n{server.log_tail()}")
+    raise RuntimeError(f"uvicorn not ready within {start_timeout} s:\n{server.log_tail()}")
 
 
 def wait_workers_loaded(server: Server, count: int, seconds: float = 30.0) -> None:

@@ -206,9 +206,9 @@ def start_oxigraph(directory: Path, union_default_graph: bool = False) -> Oxigra
     return store
 
 
-def wait_until_answering(store: ExternalStore) -> None:
-    """Poll ``ASK {}`` until the store answers (bounded by START_TIMEOUT); stop it and fail otherwise."""
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_answering(store: ExternalStore, timeout: float = START_TIMEOUT) -> None:
+    """Poll ``ASK {}`` until the store answers (bounded by ``timeout``); stop it and fail otherwise."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if store.process.poll() is not None:
             raise RuntimeError(f"{store.name} exited with {store.process.returncode}:\n{store.log_tail()}")
@@ -220,7 +220,7 @@ def wait_until_answering(store: ExternalStore) -> None:
             pass
         time.sleep(0.1)
     store.stop()
-    raise RuntimeError(f"{store.name} did not answer within {START_TIMEOUT} s:\n{store.log_tail()}")
+    raise RuntimeError(f"{store.name} did not answer within {timeout} s:\n{store.log_tail()}")
 
 
 def select(query_url: str, query: str) -> list[Row]:
