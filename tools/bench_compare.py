@@ -324,12 +324,17 @@ def uvicorn_app(name: str, app: str, data: DataSet, directory: Path, workers: in
     return Running(name, url, "/sparql", stop)
 
 
+def changed_settings(settings: Settings) -> dict[str, str]:
+    """The settings ``--ours`` changed from their defaults, as ``start_server`` takes them (MIGKG_* values)."""
+    dumped = settings.model_dump(exclude_defaults=True, exclude={"repo_dir", "build_dir", "state_dir"})
+    return {name: str(value) for name, value in dumped.items() if isinstance(value, int | float | str)}
+
+
 def start_ours(data: DataSet, directory: Path, settings: Settings) -> Running:
     directory.mkdir(parents=True)
     # log level info: as `migkg serve` runs by default (its JSON access log on)
-    server = start_server(
-        directory, data.release, log_level="info", start_timeout=START_TIMEOUT, client_address_header=CLIENT_HEADER
-    )
+    ours: dict[str, Any] = {"client_address_header": CLIENT_HEADER, **changed_settings(settings)}
+    server = start_server(directory, data.release, log_level="info", start_timeout=START_TIMEOUT, **ours)
     try:
         wait_workers_loaded(server, settings.query_workers, START_TIMEOUT)
     except BaseException:
@@ -697,6 +702,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--check-budget", type=float, default=60.0, help="seconds for the check pass of one endpoint")
+    p.add_argument(
+        "--ours",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="change one of our settings (e.g. reserved_workers=0) to see what it costs; recorded in the report",
+    )
     p.add_argument("--quick", action="store_true", help="for development: 2 s cells, one synthetic graph of 20k")
     args = p.parse_args(argv)
     unknown = set(args.endpoints) - set(ENDPOINTS)
@@ -704,7 +716,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown endpoints {sorted(unknown)}; choose among {', '.join(ENDPOINTS)}")
     if args.quick:
         args.duration, args.sizes, args.check_budget = 2, [20_000], 20.0
-    settings = Settings()
+    try:
+        settings = Settings(**dict(item.split("=", 1) for item in args.ours))
+    except ValueError as error:
+        p.error(f"--ours: {error}")
     out = run(settings, args)
     print(f"wrote {out / 'compare.json'} and {out / 'compare.md'}")
     return 0
