@@ -84,6 +84,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except NoReleaseError as e:
         _say(f"error: {e}")
         return 1
+    if app.state.service.release_problem is not None:
+        _say(f"error: {app.state.service.release_problem}")
     _say(f"serving http://{settings.host}:{settings.port}/sparql (release {app.state.service.release_id})")
     server = uvicorn.Server(uvicorn_config(app, settings, log_level=args.log_level))
     server.run()

@@ -158,6 +158,8 @@ def intact_releases(releases_dir: Path) -> list[Release]:
 def open_current(current: Path) -> Release:
     """The release ``current`` points to, checked (``check``); NoReleaseError with the command that makes one, or
     BrokenReleaseError naming the bad file and the newest intact release to switch to."""
+    if current.is_symlink() and not current.exists():
+        raise NoReleaseError(f"{current} points to {current.resolve()}, which is missing; run `migkg build`")
     if not current.exists():
         raise NoReleaseError(f"no release at {current}; run `migkg build` first")
     target = current.resolve()
@@ -171,6 +173,22 @@ def open_current(current: Path) -> Release:
             else "no intact release is left"
         )
         raise BrokenReleaseError(f"{current} points to a broken release: {e}; {advice}, or run `migkg build`") from None
+
+
+def serving_release(current: Path, releases_dir: Path, *, fallback: bool) -> tuple[Release, str | None]:
+    """The release to serve: the one ``current`` names, checked; or, when that one is missing or damaged and
+    ``fallback`` is on, the newest intact release beside it (in ``releases_dir`` if current names none), with the
+    reason it is served instead (None when current is served). Without an intact release to fall back to, the
+    error of ``open_current``."""
+    try:
+        return open_current(current), None
+    except NoReleaseError as error:  # BrokenReleaseError too
+        named = current.resolve() if current.is_symlink() else None
+        beside = named.parent if named is not None else releases_dir
+        previous = [r for r in intact_releases(beside) if r.path != named] if fallback else []
+        if not previous:
+            raise
+        return previous[0], f"{error}; serving the newest intact release, {previous[0].id}, instead"
 
 
 def switch_current(current: Path, release_dir: Path) -> None:

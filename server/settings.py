@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         description="Header a trusted proxy sets to the client's address (e.g. X-Forwarded-For: its last entry "
         "counts); unset: the connection's address.",
     )
+    release_fallback: bool = Field(
+        True,
+        description="When the release build/current names is missing or damaged, `migkg serve` serves the newest "
+        "intact release instead (saying so in its log and /healthz); false: it refuses to start.",
+    )
     reasoner: str = Field("pellet", pattern="^(pellet|hermit)$")
     java_memory_mb: int = Field(2000, ge=256, description="Heap for the reasoner's JVM.")
     service_allowlist: Annotated[list[str], NoDecode] = Field(

@@ -16,6 +16,7 @@ once when the app runs its own worker pool, else on the first write) and stops i
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -27,7 +28,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from server import __version__, metrics
 from server.partners.process import WriterClient
-from server.release import Release, open_current
+from server.release import Release, serving_release
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
@@ -63,6 +64,7 @@ from server.web.protocol import dataset, graph_store, health, sparql
 from server.web.protocol import metrics as metrics_route
 from server.web.rendering import STATIC
 
+log = logging.getLogger(__name__)
 PROTOCOL = (sparql, graph_store, health, dataset, metrics_route)
 EXPOSED_HEADERS = (RELEASE_HEADER, "Content-Length", "Location", "ETag", "Link", "WWW-Authenticate", "Warning")
 PAGES = (
@@ -89,9 +91,12 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
     ``release`` defaults to the current release; with a ``store`` given it may be missing, and the
     release id is then ``unreleased``.
     """
+    problem = None
     if release is None and (store is None or settings.current_release.exists()):
-        release = open_current(settings.current_release)
-    service = Service(settings, release, store)
+        release, problem = serving_release(
+            settings.current_release, settings.releases_dir, fallback=settings.release_fallback
+        )
+    service = Service(settings, release, store, release_problem=problem)
     app = FastAPI(
         title="migkg",
         version=__version__,
@@ -189,5 +194,9 @@ def add_middleware(app: FastAPI, service: Service) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """``create_app(Settings())``: for ``uvicorn --factory server.web.app:app_from_env``."""
-    return create_app(Settings())  # type: ignore[call-arg]  # until mypy runs the pydantic plugin
+    """``create_app(Settings())``: for ``uvicorn --factory server.web.app:app_from_env`` (``migkg serve`` says a
+    release fallback itself)."""
+    app = create_app(Settings())  # type: ignore[call-arg]  # until mypy runs the pydantic plugin
+    if app.state.service.release_problem is not None:
+        log.error("%s", app.state.service.release_problem)
+    return app

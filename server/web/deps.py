@@ -61,6 +61,7 @@ class Service:
     settings: Settings
     release: Release | None
     store: Store | None = None
+    release_problem: str | None = None  # why the release served is not the one build/current names (a fallback)
     void_statistics: tuple[int, dict[str, list]] | None = None  # (partner generation, statistics)
     vocabulary: vocabulary.Vocabulary | None = None  # the ontology's terms, read once from the store
     writer: WriterClient | None = None

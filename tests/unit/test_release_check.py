@@ -8,19 +8,22 @@ and ``migkg release use``.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from server.cli import main
 from server.pipeline.publish import TMP_PREFIX, publish, write_release
-from server.release import METADATA, SNAPSHOT, BrokenReleaseError, open_current
+from server.release import METADATA, SNAPSHOT, BrokenReleaseError, NoReleaseError, open_current, serving_release
 from server.settings import REPO_ROOT
+from tools.loopback import start_server
 
 G = NamedNode("https://w3id.org/migkg/graph/test")
 LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -148,11 +151,53 @@ def test_release_use_refuses_a_damaged_release(build: Path, monkeypatch: pytest.
     assert (build / "current").resolve() == current
 
 
-def test_serve_refuses_to_start_on_a_damaged_release(build: Path, tmp_path: Path) -> None:
-    """``migkg serve`` as an operator runs it: exit 1 at once, the file and the release to use in its message."""
+@pytest.mark.parametrize("damage", [truncate_snapshot, shutil.rmtree], ids=["damaged", "missing"])
+def test_serving_release_falls_back_to_the_newest_intact_release(build: Path, damage: Callable[[Path], object]) -> None:
+    newest = (build / "current").resolve()
+    older = sorted((build / "releases").iterdir())[0]
+    damage(newest)
+    served, problem = serving_release(build / "current", build / "releases", fallback=True)
+    assert served.path == older and problem is not None
+    assert newest.name in problem and f"serving the newest intact release, {older.name}, instead" in problem
+
+
+def test_serving_release_without_fallback_or_intact_release_refuses(build: Path) -> None:
+    truncate_snapshot((build / "current").resolve())
+    with pytest.raises(BrokenReleaseError):
+        serving_release(build / "current", build / "releases", fallback=False)
+    truncate_snapshot(sorted((build / "releases").iterdir())[0])
+    with pytest.raises(BrokenReleaseError, match="no intact release is left"):
+        serving_release(build / "current", build / "releases", fallback=True)
+    with pytest.raises(NoReleaseError):
+        serving_release(build / "nothing", build / "no-releases", fallback=True)
+
+
+def test_serve_on_a_damaged_release_serves_the_previous_one_and_says_why(build: Path, tmp_path: Path) -> None:
+    """The default: the previous intact release keeps serving; the log and /healthz say which and why."""
+    damaged = (build / "current").resolve()
+    truncate_snapshot(damaged)
+    older = sorted((build / "releases").iterdir())[0].name
+    (tmp_path / "serve").mkdir()
+    server = start_server(tmp_path / "serve", damaged, query_workers="1")
+    try:
+        health = httpx.get(server.url + "/healthz").json()
+        assert health["release"] == older and SNAPSHOT in health["release_problem"]
+        answer = httpx.get(
+            server.sparql, params={"query": "ASK { ?s ?p 'old' }"}, headers={"Accept": "application/json"}
+        )
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert answer.headers["X-Migkg-Release"] == older
+        assert f"serving the newest intact release, {older}, instead" in server.log_tail()
+    finally:
+        server.stop()
+
+
+def test_serve_refuses_to_start_on_a_damaged_release_without_fallback(build: Path, tmp_path: Path) -> None:
+    """``migkg serve`` with MIGKG_RELEASE_FALLBACK=false: exit 1 at once, the file and the release to use in its
+    message."""
     truncate_snapshot((build / "current").resolve())
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGKG_")}
-    env |= {"MIGKG_BUILD_DIR": str(build), "MIGKG_STATE_DIR": str(tmp_path / "var")}
+    env |= {"MIGKG_BUILD_DIR": str(build), "MIGKG_STATE_DIR": str(tmp_path / "var"), "MIGKG_RELEASE_FALLBACK": "false"}
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", "serve", "--port", "9"],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,

@@ -33,6 +33,8 @@ async def healthz(service: ServiceDep) -> JSONResponse:
     ready = store is not None and store.ready()
     status = "ready" if ready else "starting"
     body: dict[str, object] = {"status": status, "release": service.release_id}
+    if service.release_problem is not None:
+        body["release_problem"] = service.release_problem  # served, but not the release build/current names
     if isinstance(store, ReportsWorkers):
         workers = body["workers"] = store.status()
         if not ready and not any(workers.values()):
