@@ -23,7 +23,6 @@ PAYLOADS = (
 LIVE = ("<script>alert", "<img src=x", "<svg onload")
 JS_LINK = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
 FACETS = ("type", "topic", "country", "organisation", "source", "year")
-ITEM_4 = 'issue 11 item 4 (secure pages, i11-http): BIND(IRI("javascript:…")) renders a clickable link'
 
 
 def assert_inert(response: httpx.Response) -> None:
