@@ -167,7 +167,8 @@ _FORMS: Final = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 
 
 def looks_cheap(sparql: str) -> bool:
-    """Whether a query's text promises a quick answer: an ASK, or one SELECT/CONSTRUCT/DESCRIBE with a LIMIT of at
+    """Whether a query's text promises a quick answer: no query form (a syntax error), an ASK, or one
+    SELECT/CONSTRUCT/DESCRIBE with a LIMIT of at
     most ``CHEAP_ROWS``, that neither sorts, groups, aggregates, removes duplicates, negates (MINUS, NOT EXISTS),
     calls out, nor repeats a property path (``*``, ``+``; a ``*`` right after SELECT is fine).
 
@@ -180,6 +181,11 @@ def looks_cheap(sparql: str) -> bool:
     (False, False)
     >>> looks_cheap("SELECT ?s { ?s <http://x/p>+ ?o } LIMIT 10")
     False
+
+    Text with no query form at all is no query: the parser refuses it at once, so it never waits behind heavy ones.
+
+    >>> looks_cheap("²BF\x049"), looks_cheap("PREFIX x: <http://x/>")
+    (True, True)
     """
     form: str | None = None
     limit: int | None = None
@@ -200,4 +206,4 @@ def looks_cheap(sparql: str) -> bool:
         if text == "+" or (text == "*" and previous != "SELECT"):
             return False
         previous = words[-1] if words else text
-    return form == "ASK" or (form is not None and limit is not None and limit <= CHEAP_ROWS)
+    return form in (None, "ASK") or (limit is not None and limit <= CHEAP_ROWS)
