@@ -18,6 +18,7 @@ from server.web.deps import Queries, QueriesDep, ServiceDep
 from server.web.labels import LABEL_LANGUAGES, iri_ref, preferred_languages
 from server.web.views import document as document_views
 from server.web.views import entity, mentions
+from server.web.views import relations as relations_views
 from server.web.views import topic as topic_views
 from server.web.views import ontology as ontology_views
 from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
@@ -72,7 +73,7 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
 
 async def entity_extras(queries: Queries, view: entity.EntityView, languages: list[str]) -> dict[str, object]:
     """What some kinds of entity show besides their statements: a commitment document its items in printed order,
-    a topic its place in the scheme and what addresses it."""
+    a topic its place in the scheme and what addresses it, an agent (or a country) whom it worked with, on what."""
     extras: dict[str, object] = {}
     if document_views.is_document(view):
         items = await document_views.load(queries, view.iri, languages)
@@ -82,6 +83,8 @@ async def entity_extras(queries: Queries, view: entity.EntityView, languages: li
     if topic_views.is_topic(view):
         extras["topic"] = await topic_views.load(queries, view.iri, languages)
         topic_views.trim(view)
+    if relations_views.is_agent(view):
+        extras["relations"] = await relations_views.load(queries, view.iri, languages)
     return extras
 
 
