@@ -7,7 +7,7 @@ The ontology at its namespace IRI, ``/def`` (and the version IRI ``/def/<version
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,9 +18,9 @@ from server.web.deps import Queries, QueriesDep, ServiceDep
 from server.web.labels import LABEL_LANGUAGES, iri_ref, preferred_languages
 from server.web.views import document as document_views
 from server.web.views import entity, mentions
+from server.web.views import ontology as ontology_views
 from server.web.views import relations as relations_views
 from server.web.views import topic as topic_views
-from server.web.views import ontology as ontology_views
 from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
 
 router = APIRouter()
@@ -71,10 +71,10 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
     )  # fmt: skip
 
 
-async def entity_extras(queries: Queries, view: entity.EntityView, languages: list[str]) -> dict[str, object]:
+async def entity_extras(queries: Queries, view: entity.EntityView, languages: list[str]) -> dict[str, Any]:
     """What some kinds of entity show besides their statements: a commitment document its items in printed order,
     a topic its place in the scheme and what addresses it, an agent (or a country) whom it worked with, on what."""
-    extras: dict[str, object] = {}
+    extras: dict[str, Any] = {}
     if document_views.is_document(view):
         items = await document_views.load(queries, view.iri, languages)
         if items is not None:

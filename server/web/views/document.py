@@ -142,13 +142,13 @@ def document_view(
     links: dict[str, list[tuple[str, str]]] = {}
     linked_from: dict[str, list[tuple[str, str]]] = {}
     for row in link_rows:
-        item, prop, other = row["item"]["value"], row["p"]["value"], row["other"]["value"]
+        subject, prop, other = row["item"]["value"], row["p"]["value"], row["other"]["value"]
         if _value(row, "direction") == "in":
-            linked_from.setdefault(item, []).append((prop, other))
+            linked_from.setdefault(subject, []).append((prop, other))
         elif _value(row, "asks") == "true":
-            asks.setdefault(item, []).append((prop, other))
+            asks.setdefault(subject, []).append((prop, other))
         else:
-            links.setdefault(item, []).append((prop, other))
+            links.setdefault(subject, []).append((prop, other))
     types: dict[str, list[Ref]] = {}
     for row in type_rows:
         types.setdefault(row["item"]["value"], []).append(refs[row["type"]["value"]])

@@ -285,8 +285,10 @@ def _outgoing(
         if all(ev.graph != g for ev in fact.evidence):
             fact.evidence.append(_evidence(g, by_graph, partners, contexts))
     groups = [
-        Group(_term({"type": "uri", "value": p}, labels, languages, vocabulary=True),
-              sorted(facts.values(), key=lambda f: f.value.text))
+        Group(
+            _term({"type": "uri", "value": p}, labels, languages, vocabulary=True),
+            sorted(facts.values(), key=lambda f: f.value.text),
+        )
         for p, facts in grouped.items()
         if p != rdf_type
     ]

@@ -88,21 +88,21 @@ def relations_view(focus: str, rows: Sequence[Row], names: Mapping[str, Name]) -
 
     roles: dict[tuple[str, str, str], tuple[set[str], set[str], bool]] = {}
     for row in rows:
-        key = (row["partner"]["value"], row["via"]["value"], row["agent"]["value"])
-        focus_roles, partner_roles, _ = roles.setdefault(key, (set(), set(), row["isEvent"]["value"] == "true"))
+        pair = (row["partner"]["value"], row["via"]["value"], row["agent"]["value"])
+        focus_roles, partner_roles, _ = roles.setdefault(pair, (set(), set(), row["isEvent"]["value"] == "true"))
         focus_roles.add(row["focusRole"]["value"])
         partner_roles.add(row["partnerRole"]["value"])
     grouped: dict[str, dict[str, Partner]] = {}
     for (partner, via, agent), (focus_roles, partner_roles, is_event) in roles.items():
         found = grouped.setdefault(relation(is_event, focus_roles, partner_roles), {})
-        entry = found.setdefault(partner, Partner(ref(partner)))
         by_role = sorted((ref(r) for r in partner_roles), key=lambda r: r.label.lower())
-        entry.links.append(Link(ref(via), by_role, None if agent == focus else ref(agent)))
+        link = Link(ref(via), by_role, None if agent == focus else ref(agent))
+        found.setdefault(partner, Partner(ref(partner))).links.append(link)
     groups = []
     for key in GROUPS:
         partners = list(grouped.get(key, {}).values())
-        for partner in partners:
-            partner.links.sort(key=lambda link: (link.via.label.lower(), link.agent.label if link.agent else ""))
+        for entry in partners:
+            entry.links.sort(key=lambda link: (link.via.label.lower(), link.agent.label if link.agent else ""))
         partners.sort(key=lambda p: (-len({link.via.iri for link in p.links}), p.ref.label.lower()))
         if partners:
             groups.append(Group(key, partners))

@@ -33,8 +33,7 @@ VOCABULARIES = (
 HIERARCHY = ("broader", "narrower", "related")
 MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
 SHOWN_HERE = frozenset(
-    {MIG + "topicOf", MIG + "addressesTopic"}
-    | {prefixes.SKOS + name for name in (*HIERARCHY, *MAPPINGS)}
+    {MIG + "topicOf", MIG + "addressesTopic"} | {prefixes.SKOS + name for name in (*HIERARCHY, *MAPPINGS)}
 )
 
 
