@@ -7,20 +7,17 @@ The ontology at its namespace IRI, ``/def`` (and the version IRI ``/def/<version
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from server import media, prefixes
 from server.web import labels, negotiation, rendering
-from server.web.deps import Queries, QueriesDep, ServiceDep
+from server.web.deps import QueriesDep, ServiceDep
 from server.web.labels import LABEL_LANGUAGES, iri_ref, preferred_languages
-from server.web.views import document as document_views
-from server.web.views import entity, mentions
+from server.web.views import entity, entity_kinds, mentions
 from server.web.views import ontology as ontology_views
-from server.web.views import relations as relations_views
-from server.web.views import topic as topic_views
 from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
 
 router = APIRouter()
@@ -63,29 +60,12 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
     view = await entity.load(queries, iri, languages, incoming, page)
     if view is None:
         return rendering.not_found(key, service)
-    extras = await entity_extras(queries, view, languages)
+    extras = await entity_kinds.extras(queries, view, languages)
     return rendering.page(
         "entity.html", service, headers=headers, view=view, doc_url=doc_url, languages=LABEL_LANGUAGES,
         incoming_prop=incoming, page=page, page_size=entity.INCOMING_PAGE, base=service.base_iri,
         collapse_after=mentions.COLLAPSE_AFTER, **extras,
     )  # fmt: skip
-
-
-async def entity_extras(queries: Queries, view: entity.EntityView, languages: list[str]) -> dict[str, Any]:
-    """What some kinds of entity show besides their statements: a commitment document its items in printed order,
-    a topic its place in the scheme and what addresses it, an agent (or a country) whom it worked with, on what."""
-    extras: dict[str, Any] = {}
-    if document_views.is_document(view):
-        items = await document_views.load(queries, view.iri, languages)
-        if items is not None:
-            document_views.trim(view, items)
-            extras["document"] = items
-    if topic_views.is_topic(view):
-        extras["topic"] = await topic_views.load(queries, view.iri, languages)
-        topic_views.trim(view)
-    if relations_views.is_agent(view):
-        extras["relations"] = await relations_views.load(queries, view.iri, languages)
-    return extras
 
 
 @router.get("/def/{name}", summary="How the data uses a class or property: counts, properties used, examples (HTML)")

@@ -43,6 +43,7 @@ class Relation:
 class DocumentItem:
     iri: str
     label: str
+    coined: bool  # its name was coined by curators (mig:displayName), not printed
     number: str  # as printed: the item label ("25.", "q)") or its notation
     anchor: str  # the id of its place on the page
     text: str
@@ -157,8 +158,8 @@ def document_view(
     for row in item_rows:
         iri, position, notation = row["item"]["value"], _value(row, "position"), _value(row, "notation")
         items[iri] = DocumentItem(
-            iri, refs[iri].label, _value(row, "itemLabel") or notation, anchor(iri, document), _value(row, "text"),
-            int(position) if position.isdigit() else None, notation,
+            iri, refs[iri].label, refs[iri].coined, _value(row, "itemLabel") or notation, anchor(iri, document),
+            _value(row, "text"), int(position) if position.isdigit() else None, notation,
             sorted(types.get(iri, []), key=lambda r: r.label.lower()), _relations(asks.get(iri, ()), refs),
             _relations(links.get(iri, ()), refs), _relations(linked_from.get(iri, ()), refs),
         )  # fmt: skip
