@@ -27,8 +27,20 @@ EXTERNAL_LABELS: dict[str, str] = {
     prefixes.SKOS + "notation": "code",
     prefixes.SKOS + "exactMatch": "same as",
     prefixes.SKOS + "closeMatch": "close to",
+    prefixes.SKOS + "relatedMatch": "related to",
+    prefixes.SKOS + "broadMatch": "broader than",
+    prefixes.SKOS + "narrowMatch": "narrower than",
     prefixes.SKOS + "broader": "broader topic",
+    prefixes.SKOS + "narrower": "narrower topic",
+    prefixes.SKOS + "related": "related topic",
     prefixes.SKOS + "inScheme": "in scheme",
+    prefixes.SKOS + "topConceptOf": "top topic of",
+    prefixes.SKOS + "Concept": "concept",
+    prefixes.SKOS + "ConceptScheme": "concept scheme",
+    prefixes.DCTERMS + "title": "title",
+    prefixes.DCTERMS + "date": "date",
+    prefixes.DCTERMS + "description": "description",
+    prefixes.DCTERMS + "language": "language",
     prefixes.RDF + "type": "type",
 }
 
@@ -133,6 +145,23 @@ def local_name(iri: str) -> str:
     """
     trimmed = iri.rstrip("/#")
     return trimmed.rsplit("#", 1)[-1] if "#" in trimmed else trimmed.rsplit("/", 1)[-1]
+
+
+def humanise(iri: str) -> str:
+    """A class or property without a label, named by its local name in words: the last resort, never a raw IRI.
+
+    >>> humanise("http://www.w3.org/ns/oa#SpecificResource"), humanise("http://example.org/v/has_part")
+    ('specific resource', 'has part')
+    >>> humanise("http://purl.org/dc/terms/isPartOf")
+    'is part of'
+    """
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_-]+", " ", local_name(iri))
+    return " ".join(words.split()).lower() or iri
+
+
+def term_name(iri: str) -> str:
+    """What a page calls a class or property the graph gives no label: its name here, else its local name."""
+    return EXTERNAL_LABELS.get(iri) or humanise(iri)
 
 
 def pick_label(labels: Sequence[tuple[str, str]], languages: Sequence[str]) -> tuple[str, str]:

@@ -92,7 +92,9 @@ def test_search_to_commitment_item_evidence_in_the_reader_and_on_to_segib(page: 
 
     page.wait_for_url(re.compile(re.escape(doc(COMMITMENT)) + "$"))
     expect(page.locator("h1")).to_have_text(commitment)
-    page.locator("#content").get_by_role("link", name=item, exact=True).first.click()
+    # the document lists its items in printed order, each collapsed: its contents open the item, then its page
+    page.locator(f'#document-items nav.toc a[href="#item-{ITEM.rsplit("/", 1)[-1]}"]').click()
+    page.locator(f"#item-{ITEM.rsplit('/', 1)[-1]}").get_by_role("link", name=item, exact=True).first.click()
 
     page.wait_for_url(re.compile(re.escape(doc(ITEM)) + "$"))
     expect(page.locator("h1")).to_have_text(item)

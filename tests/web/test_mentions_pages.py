@@ -92,8 +92,8 @@ def test_entity_page_title_says_when_its_name_is_coined(fixture_client: TestClie
 
 def test_lists_mark_coined_names_of_the_entities_they_link(fixture_client: TestClient) -> None:
     page = fixture_client.get("/doc/commitment/montevideo-2006", headers=HTML).text
-    incoming = part(page, "in")
-    item = incoming.split("Commitment of Montevideo, item 25.q", 1)[1].split("</dd>", 1)[0]
+    items = part(page, "document-items")  # a commitment document lists its items here, not under "Referred to by"
+    item = items.split("Commitment of Montevideo, item 25.q", 1)[1].split("</p>", 1)[0]
     assert "(coined name)" in item
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from server import prefixes
 from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
-from server.web.labels import EXTERNAL_LABELS, iri_ref, is_coined, labels_query, local_name, pick_label
+from server.web.labels import EXTERNAL_LABELS, iri_ref, is_coined, labels_query, local_name, pick_label, term_name
 from server.web.views import mentions as mention_index
 
 INCOMING_PAGE = 20
@@ -200,11 +200,13 @@ def _labels(rows: Iterable[Row]) -> _Labels:
     return found
 
 
-def _term(binding: Mapping[str, str], labels: _Labels, languages: Sequence[str]) -> Term:
+def _term(binding: Mapping[str, str], labels: _Labels, languages: Sequence[str], vocabulary: bool = False) -> Term:
+    """``vocabulary``: the term is a class or property, named even without a label (``labels.term_name``)."""
     value = binding["value"]
     if binding["type"] == "uri":
         text, _, coined = labels.pick(value, languages)
-        return Term(value, "uri", text or EXTERNAL_LABELS.get(value, ""), coined=coined)
+        fallback = term_name(value) if vocabulary else EXTERNAL_LABELS.get(value, "")
+        return Term(value, "uri", text or fallback, coined=coined)
     if binding["type"] == "bnode":
         return Term(value, "bnode")
     return Term(value, "literal", language=binding.get("xml:lang", ""), datatype=binding.get("datatype", ""))
@@ -277,13 +279,16 @@ def _outgoing(
     for row in outgoing:
         p, o, g = row["p"], row["o"], row["g"]["value"]
         if p["value"] == rdf_type and o["type"] == "uri":
-            types.setdefault(o["value"], _term(o, labels, languages))
+            types.setdefault(o["value"], _term(o, labels, languages, vocabulary=True))
         key = (o["type"], o["value"], o.get("xml:lang", "") + o.get("datatype", ""))
         fact = grouped[p["value"]].setdefault(key, Fact(_term(o, labels, languages)))
         if all(ev.graph != g for ev in fact.evidence):
             fact.evidence.append(_evidence(g, by_graph, partners, contexts))
     groups = [
-        Group(_term({"type": "uri", "value": p}, labels, languages), sorted(facts.values(), key=lambda f: f.value.text))
+        Group(
+            _term({"type": "uri", "value": p}, labels, languages, vocabulary=True),
+            sorted(facts.values(), key=lambda f: f.value.text),
+        )
         for p, facts in grouped.items()
         if p != rdf_type
     ]
@@ -308,7 +313,7 @@ def _incoming(
 
     incoming = [
         IncomingGroup(
-            _term({"type": "uri", "value": row["p"]["value"]}, labels, languages),
+            _term({"type": "uri", "value": row["p"]["value"]}, labels, languages, vocabulary=True),
             int(row["n"]["value"]),
             [referrer(r) for r in first.get(row["p"]["value"], [])],
         )
