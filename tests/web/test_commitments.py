@@ -91,7 +91,9 @@ def test_document_filter_shows_one_document(client: TestClient) -> None:
     assert html.count('<section class="commitment-document"') == 1 and f'data-document="{MONTEVIDEO}"' in html
 
 
-@pytest.mark.parametrize("params", [{"only": "yes"}, {"only": "unaddressed"}, {"document": "montevideo"}, {"document": "commitment:a b"}])
+@pytest.mark.parametrize(
+    "params", [{"only": "yes"}, {"only": "unaddressed"}, {"document": "montevideo"}, {"document": "commitment:a b"}]
+)
 def test_tracker_bad_parameter_answers_a_readable_400(client: TestClient, params: dict[str, str]) -> None:
     response = client.get("/commitments", params=params)
     assert response.status_code == 400 and "Bad request" in response.text

@@ -19,7 +19,7 @@ Only = Annotated[str, Query(description="'unlinked' to list only the items nothi
 DocumentFilter = Annotated[str, Query(description="one commitment document (IRI or compact IRI)")]
 
 
-@representations.negotiated(router, "/commitments", "Commitments tracker: every commitment item and what the sources link to it")
+@representations.negotiated(router, "/commitments", "Commitments tracker: each commitment item and what links to it")
 async def commitments_page(
     request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep,
     chosen_type: representations.PageTypeDep, only: Only = "", document: DocumentFilter = "",

@@ -184,8 +184,9 @@ def as_json(shown: Sequence[Document], totals: Mapping[str, int], only: str) -> 
                 "items": [
                     {"iri": i.iri, "label": i.label, "item_label": i.item_label, "text": i.text,
                      "position": i.position, "parent": i.parent or None, "linked": not i.unlinked,
-                     "linked_practice": i.linked_practice, "linked_by": [{"iri": k.iri, "label": k.label, "kind": k.kind, "property": k.prop}
-                                      for k in i.links]}
+                     "linked_practice": i.linked_practice,
+                     "linked_by": [{"iri": k.iri, "label": k.label, "kind": k.kind, "property": k.prop}
+                                   for k in i.links]}
                     for i in d.items if not only or i.unlinked
                 ],
             }
