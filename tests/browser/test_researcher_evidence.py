@@ -65,13 +65,13 @@ def test_researcher_sees_where_sources_disagree_and_checks_the_evidence(page: Pa
 
 
 def test_researcher_reads_the_tracker_as_what_the_sources_link(page: Page, served: Server) -> None:
-    """Commitments (1 click) → choose the OAS Special Forum's comments and Show (2 + 1): each item says nothing is
-    linked in these sources, never "unaddressed", and the rule for a link is open beside it."""
+    """Commitments (1 click) → choose the OAS Special Forum's recommendations and Show (2 + 1): each item says
+    nothing is linked in these sources, never "unaddressed", and the rule for a link is open beside it."""
     page.goto("/")
     page.get_by_role("navigation", name="site").get_by_role("link", name="Commitments").click()
-    page.get_by_label("Document").select_option("commitment:oas-2008-special-forum-comments")
+    page.get_by_label("Document").select_option("commitment:oas-2008-special-forum-recommendations")
     page.get_by_role("button", name="Show").click()
-    section = page.locator('section[data-document="commitment:oas-2008-special-forum-comments"]')
+    section = page.locator('section[data-document="commitment:oas-2008-special-forum-recommendations"]')
     items = section.locator("li.item")
     count = items.count()
     assert count > 0

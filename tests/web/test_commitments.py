@@ -111,8 +111,8 @@ def test_tracker_says_linked_never_unaddressed_in_any_representation(client: Tes
     assert "unaddressed" not in text.lower() and "linked" in text
 
 
-def test_oas_forum_comments_say_nothing_linked_in_these_sources(client: TestClient) -> None:
-    html = section(client.get("/commitments").text, "commitment:oas-2008-special-forum-comments")
+def test_oas_forum_recommendations_say_nothing_linked_in_these_sources(client: TestClient) -> None:
+    html = section(client.get("/commitments").text, "commitment:oas-2008-special-forum-recommendations")
     listed = items(html)
     assert listed and all(flagged for _, flagged, _ in listed)
     assert f"{len(listed)} items · 0 linked · {len(listed)} with nothing linked in these sources" in html
