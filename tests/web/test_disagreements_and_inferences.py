@@ -163,3 +163,15 @@ def test_matrix_says_what_it_counts_and_never_unaddressed(client: TestClient) ->
     html = client.get("/matrix").text
     assert 'id="country-rule"' in html and "stated" in html and "derived" in html
     assert "unaddressed" not in html.lower() and "unaddressed" not in client.get("/matrix.csv").text.lower()
+
+
+def test_browse_by_country_marks_each_result_stated_or_derived(client: TestClient) -> None:
+    body = client.get("/browse.json", params={"country": "country:ury"}).json()
+    stated = {row["e"] for row in select(client, (
+        "SELECT DISTINCT ?e WHERE { GRAPH ?g { ?e ?p <https://w3id.org/migkg/id/country/ury> } "
+        f'FILTER(STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }}'
+    ))}  # fmt: skip
+    marks = {hit["iri"]: hit["country_link"] for hit in body["results"]}
+    assert marks and marks == {iri: "stated" if iri in stated else "derived" for iri in marks}
+    assert set(marks.values()) == {"stated", "derived"}
+    assert "country_link" not in client.get("/browse.json", params={"type": "mig:Practice"}).json()["results"][0]

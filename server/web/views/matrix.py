@@ -32,12 +32,19 @@ def matrix_query(source: str | None) -> str:
 
 
 SOURCES = HEAD + "SELECT ?s WHERE { ?s a mig:SourceDocument } ORDER BY ?s"
+
+
 # The (entity, country) pairs a quoted passage states directly: the country itself is a value of the entity. Every
 # other pair of a cell is derived by the country rule (through a place, a government body, an event…).
-STATED = HEAD + (
-    f'SELECT DISTINCT ?e ?c WHERE {{ GRAPH ?g {{ ?e ?p ?c }} FILTER(STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) '
-    "?c a mig:Country . { ?e a mig:Practice } UNION { ?e a mig:CommitmentItem } }"
-)
+def stated_country_query(scope: str) -> str:
+    """``?e ?c``: the entities a passage links to a country itself, within ``scope`` (SPARQL binding ``?e``/``?c``)."""
+    return HEAD + (
+        f"SELECT DISTINCT ?e ?c WHERE {{ {scope} GRAPH ?g {{ ?e ?p ?c }} "
+        f'FILTER(STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) ?c a mig:Country }}'
+    )
+
+
+STATED = stated_country_query("{ ?e a mig:Practice } UNION { ?e a mig:CommitmentItem }")
 
 
 @dataclass
