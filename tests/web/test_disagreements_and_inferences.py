@@ -175,3 +175,13 @@ def test_browse_by_country_marks_each_result_stated_or_derived(client: TestClien
     assert marks and marks == {iri: "stated" if iri in stated else "derived" for iri in marks}
     assert set(marks.values()) == {"stated", "derived"}
     assert "country_link" not in client.get("/browse.json", params={"type": "mig:Practice"}).json()["results"][0]
+
+
+def test_network_marks_relations_no_property_states_as_derived(client: TestClient) -> None:
+    focus = {"focus": prefixes.ID + "organisation/segib"}
+    edges = client.get("/api/network", params=focus).json()["edges"]
+    derived = {e["relation"] for e in edges if e["derived"]}
+    assert derived and derived <= {"co-organiser", "practice-partner"}
+    assert all(e["derived"] == (e["relation"] in ("co-organiser", "practice-partner")) for e in edges)
+    html = client.get("/network", params=focus).text
+    assert html.count('<span class="badge inferred"') == sum(e["derived"] for e in edges)
