@@ -1,8 +1,9 @@
 """Full-text search over a release: one SQLite FTS5 index per release, written by the build, read by the web.
 
 Every entity (an IRI under ``/id/`` with a label) is one document with four weighted fields: its labels in
-every language, its other names and acronyms, its descriptions (item texts, comments, definitions, measures)
-and the quotes of the passages that state facts about it. The tokenizer folds case and removes diacritics
+every language, its other names and acronyms, its descriptions (item texts, comments, definitions, measures;
+for a discrepancy, its kind; the names of what it is about weigh as its other names) and the quotes of the
+passages that state facts about it. The tokenizer folds case and removes diacritics
 (``unicode61 remove_diacritics 2``), so "secretaria" finds "Secretaría". Ranking is BM25 with the label
 weighted highest, scaled by a prior that grows with how connected the entity is (distinct neighbours in the
 quoted facts, log-damped), so the Montevideo Commitment outranks each of its 48 paragraphs, which all name it;
@@ -51,6 +52,9 @@ SELECT ?e ?field ?text WHERE {{
   UNION {{ ?e mig:displayName ?text BIND("coined" AS ?field)
            FILTER NOT EXISTS {{ GRAPH ?printed {{ ?e rdfs:label ?text }} FILTER(?printed != graph:inferred) }} }}
   UNION {{ ?e mig:text|rdfs:comment|skos:definition|mig:measure ?text BIND("description" AS ?field) }}
+  UNION {{ ?e mig:discrepancyAbout/(rdfs:label|skos:altLabel|mig:acronym) ?text BIND("about" AS ?field) }}
+  UNION {{ ?e mig:discrepancyKind ?kind BIND(CONCAT(?kind, " discrepancy: the sources disagree") AS ?text)
+           BIND("description" AS ?field) }}
   UNION {{ GRAPH ?g {{ ?e ?p ?o }} GRAPH graph:provenance {{ ?g oa:hasSelector [ oa:exact ?text ] }}
            BIND("quote" AS ?field) }}
   FILTER({scope})
@@ -168,11 +172,17 @@ def _insert(db: sqlite3.Connection, i: int, doc: Document) -> None:
         "INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", (i, doc.iri, labels, doc.prior, names_column(doc), coined)
     )
     db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(i, t) for t in sorted(doc.types)])
-    texts = ["\n".join(dict.fromkeys(doc.fields.get(f, []))) for f in _FIELDS]
+    texts = ["\n".join(dict.fromkeys(_column(doc, f))) for f in _FIELDS]
     db.execute("INSERT INTO document(rowid, label, alt, description, quote) VALUES (?, ?, ?, ?, ?)", (i, *texts))
 
 
 _FIELDS = ("label", "alt", "description", "quote")
+
+
+def _column(doc: Document, name: str) -> list[str]:
+    """The texts of one column: what a discrepancy is about weighs as another name of it (in ``alt``), but is not
+    one of its names for the exact-name lookup (``names_column``)."""
+    return [*doc.fields.get(name, []), *(doc.fields.get("about", []) if name == "alt" else [])]
 
 
 def extended(index: Path, docs: Iterable[Document]) -> bytes:

@@ -32,7 +32,8 @@ def environment() -> jinja2.Environment:
 
 def local_path(iri: str, base: str) -> str:
     """Where a link to ``iri`` goes: our own IRIs to their page on this server (``/id/x`` → ``/doc/x``,
-    ``def#term`` → ``/def#term``, a partner agency ``partner/a`` → ``/partners/a``); other http(s) IRIs stay as
+    ``def#term`` → ``/def#term``, a quoted passage ``excerpt/x`` → ``/passage/x``, a partner agency ``partner/a``
+    → ``/partners/a``); other http(s) IRIs stay as
     they are; any other IRI (``javascript:``, ``data:``, ``urn:``…, which partners may write) gives "": pages show
     it as text, never as a link. ``base`` is the configured base IRI (settings), never assumed.
 
@@ -43,9 +44,13 @@ def local_path(iri: str, base: str) -> str:
     ('http://www.wikidata.org/entity/Q82151', '/partners/onm')
     >>> local_path("javascript:alert(1)", base), local_path(" JavaScript:alert(1)", base)
     ('', '')
+    >>> local_path(base + "excerpt/segib-montevideo-p2", base)
+    '/passage/segib-montevideo-p2'
     """
     if iri.startswith(base + "id/"):
         return "/doc/" + iri[len(base) + 3 :]
+    if iri.startswith(base + "excerpt/") and "/" not in iri[len(base) + 8 :]:
+        return "/passage/" + iri[len(base) + 8 :]
     if iri.startswith(base + "def#"):
         return "/def#" + iri[len(base) + 4 :]
     if iri.startswith(base + "partner/") and "/" not in iri[len(base) + 8 :]:

@@ -171,12 +171,12 @@ def test_browse_facet_value_narrows_the_results(page: Page, served: Server) -> N
     assert 0 < after <= before, (before, after)
 
 
-def test_commitments_tracker_marks_unaddressed_items(page: Page, served: Server) -> None:
+def test_commitments_tracker_marks_unlinked_items(page: Page, served: Server) -> None:
     open_page(page, "/commitments")
     expect(page.locator("#tracker")).to_be_visible()
-    items = page.locator("#tracker .item[data-unaddressed]")
+    items = page.locator("#tracker .item[data-unlinked]")
     expect(items).not_to_have_count(0)
-    assert set(items.evaluate_all("els => els.map(e => e.dataset.unaddressed)")) <= {"true", "false"}
+    assert set(items.evaluate_all("els => els.map(e => e.dataset.unlinked)")) <= {"true", "false"}
     shoot(page, "commitments")
     assert_accessible(page)
 

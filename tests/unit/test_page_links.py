@@ -40,8 +40,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
                    "cells": {}},
     },
     "commitments.html": {
-        "totals": {"items": 1, "documents": 1, "unaddressed": 0, "shown_items": 1, "shown_unaddressed": 0},
-        "shown": [{**NODE, "key": "x", "unaddressed": 0, "items": [{**NODE, "item_label": "1", "links": []}]}],
+        "totals": {"items": 1, "documents": 1, "linked": 0, "linked_practice": 0, "unlinked": 1, "shown_items": 1,
+                   "shown_unlinked": 1},
+        "shown": [{**NODE, "key": "x", "unlinked": 1, "items": [{**NODE, "item_label": "1", "links": [],
+                                                                 "unlinked": True}]}],
     },
 }  # fmt: skip
 

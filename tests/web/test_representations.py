@@ -23,7 +23,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 PAGES = {
     "search": ("/search", "q=cuenca", "iri"),
     "browse": ("/browse", "type=mig:Workshop", "iri"),
-    "commitments": ("/commitments", "only=unaddressed", "item"),
+    "commitments": ("/commitments", "only=unlinked", "item"),
     "matrix": ("/matrix", "", "country"),
 }
 
@@ -91,7 +91,7 @@ def test_search_json_is_what_api_search_answers(client: TestClient) -> None:
 def test_bad_parameter_in_json_request_is_400_as_text(client: TestClient) -> None:
     response = client.get("/commitments.json", params={"only": "everything"})
     assert response.status_code == 400 and response.headers["content-type"].startswith(media.TEXT_PLAIN)
-    assert "only must be 'unaddressed'" in response.text
+    assert "only must be 'unlinked'" in response.text
 
 
 def test_openapi_states_each_representation_of_each_page(client: TestClient) -> None:

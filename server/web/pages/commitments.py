@@ -15,17 +15,17 @@ from server.web.views import commitments, facets
 
 router = APIRouter()
 
-Only = Annotated[str, Query(description="'unaddressed' to list only the items nothing addresses")]
+Only = Annotated[str, Query(description="'unlinked' to list only the items nothing is linked to in these sources")]
 DocumentFilter = Annotated[str, Query(description="one commitment document (IRI or compact IRI)")]
 
 
-@representations.negotiated(router, "/commitments", "Commitments tracker: every commitment item and what addresses it")
+@representations.negotiated(router, "/commitments", "Commitments tracker: each commitment item and what links to it")
 async def commitments_page(
     request: Request, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep,
     chosen_type: representations.PageTypeDep, only: Only = "", document: DocumentFilter = "",
 ) -> Response:  # fmt: skip
-    if only not in ("", "unaddressed"):
-        return representations.bad_request(f"only must be 'unaddressed' or absent, not {only!r}.", chosen_type, service)
+    if only not in ("", "unlinked"):
+        return representations.bad_request(f"only must be 'unlinked' or absent, not {only!r}.", chosen_type, service)
     chosen = ""
     if document:
         try:

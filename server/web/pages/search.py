@@ -14,7 +14,7 @@ from pydantic import AfterValidator
 from server import media
 from server.web import rendering, representations
 from server.web.deps import LanguagesDep, QueriesDep, ServiceDep
-from server.web.views import search
+from server.web.views import discrepancies, search
 
 router = APIRouter()
 
@@ -69,7 +69,8 @@ async def search_page(
         )
     if chosen == media.CSV:
         return representations.csv_response(search.COLUMNS, search.table(body), request)
+    disputed = await discrepancies.about(queries, [hit["iri"] for hit in body["results"]], languages)
     return rendering.page(
         "search.html", service, headers=representations.headers(request), q=q, type=type, offset=offset, limit=limit,
-        type_label=labels.get(type or ""), **search.with_html(body, results, labels),
+        type_label=labels.get(type or ""), disputed=disputed, **search.with_html(body, results, labels),
     )  # fmt: skip

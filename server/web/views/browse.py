@@ -14,8 +14,9 @@ from typing import Any
 
 from server import prefixes
 from server.web.deps import Queries, Row
-from server.web.labels import best_labels, local_name, sparql_language
+from server.web.labels import best_labels, iri_values, local_name, sparql_language
 from server.web.rendering import local_path
+from server.web.views import matrix
 from server.web.views.facets import (
     FACET_BY_NAME,
     FACETS,
@@ -126,9 +127,16 @@ async def browse(queries: Queries, selection: Selection, languages: Sequence[str
     def label(value: str, literal: bool = False) -> tuple[str, str]:
         return (value, "") if literal else labels.get(value, (local_name(value), ""))
 
+    countries = selection.values.get("country", [])
+    if entities and countries:
+        scope = f"VALUES ?e {{ {iri_values(entities)} }} VALUES ?c {{ {iri_values(countries)} }}"
+        stated = {row["e"]["value"] for row in await queries.rows(matrix.stated_country_query(scope))}
     chips = _chips(selection, label, base)
     message = await empty_message(queries, selection, chips) if total == 0 and selection.values else ""
     results, facets = _results(entities, types, label, base), _facets(selection, counts, label, base)
+    if entities and countries:
+        for result in results:  # a passage names the chosen country for it, or only the country rule relates them
+            result["country_link"] = "stated" if result["iri"] in stated else "derived"
     return Browse(selection, total, results, facets, chips, message)
 
 

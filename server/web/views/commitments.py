@@ -1,12 +1,13 @@
 """The commitments tracker (``/commitments``): every commitment document (``mig:CommitmentDocument`` with items)
-and each of its items in ``mig:position`` order, with what the sources link to the item, and the items nothing
-addresses, flagged.
+and each of its items in ``mig:position`` order, with what the sources link to the item. It says what the graph
+knows, not what governments did: an item with no link is "nothing linked in these sources", never a finding.
 
-*Addressed* means: some entity outside the item's own document — an action line, a practice, an event, another
+*Linked* means: some entity outside the item's own document — an action line, a practice, an event, another
 document or another document's item — is stated, in a quoted passage, to be linked to the item by any property
 (in the data: ``mig:cites`` from action lines, sessions and conclusions; ``mig:partOf`` from the practices an
 action line reports). Links inside one document (its sub-items, its own cross-references) and inferred inverses
-do not count. Three SPARQL queries per page, then one for labels.
+do not count. A *linked practice* is such a link from a ``mig:Practice``. Three SPARQL queries per page, then one
+for labels.
 """
 
 from __future__ import annotations
@@ -75,8 +76,13 @@ class Item:
     links: list[Link] = field(default_factory=list)
 
     @property
-    def unaddressed(self) -> bool:
+    def unlinked(self) -> bool:
+        """Nothing outside its document is linked to it in the quoted passages."""
         return not self.links
+
+    @property
+    def linked_practice(self) -> bool:
+        return any(link.kind == "practice" for link in self.links)
 
 
 @dataclass
@@ -89,8 +95,8 @@ class Document:
     items: list[Item]
 
     @property
-    def unaddressed(self) -> int:
-        return sum(item.unaddressed for item in self.items)
+    def unlinked(self) -> int:
+        return sum(item.unlinked for item in self.items)
 
 
 def kind_of(types: set[str]) -> str:
@@ -153,19 +159,22 @@ async def tracker(queries: Queries, languages: Sequence[str]) -> list[Document]:
 
 
 def totals(documents: Sequence[Document], shown: Sequence[Document]) -> dict[str, int]:
-    """How many documents and items there are, how many nothing addresses, and as many of those shown."""
+    """How many documents and items there are, how many have a link (a linked practice), how many nothing is
+    linked to, and as many of those shown."""
     every = [item for d in documents for item in d.items]
     return {
         "documents": len(documents),
         "items": len(every),
-        "unaddressed": sum(item.unaddressed for item in every),
+        "linked": sum(not item.unlinked for item in every),
+        "linked_practice": sum(item.linked_practice for item in every),
+        "unlinked": sum(item.unlinked for item in every),
         "shown_items": sum(len(d.items) for d in shown),
-        "shown_unaddressed": sum(d.unaddressed for d in shown),
+        "shown_unlinked": sum(d.unlinked for d in shown),
     }
 
 
 def as_json(shown: Sequence[Document], totals: Mapping[str, int], only: str) -> dict[str, Any]:
-    """The documents shown, each item with what addresses it (only the unaddressed items with ``only``)."""
+    """The documents shown, each item with what is linked to it (only the unlinked items with ``only``)."""
     return {
         "totals": dict(totals),
         "only": only or None,
@@ -174,10 +183,11 @@ def as_json(shown: Sequence[Document], totals: Mapping[str, int], only: str) -> 
                 "iri": d.iri, "label": d.label, "date": d.date or None,
                 "items": [
                     {"iri": i.iri, "label": i.label, "item_label": i.item_label, "text": i.text,
-                     "position": i.position, "parent": i.parent or None, "addressed": not i.unaddressed,
-                     "addressed_by": [{"iri": k.iri, "label": k.label, "kind": k.kind, "property": k.prop}
-                                      for k in i.links]}
-                    for i in d.items if not only or i.unaddressed
+                     "position": i.position, "parent": i.parent or None, "linked": not i.unlinked,
+                     "linked_practice": i.linked_practice,
+                     "linked_by": [{"iri": k.iri, "label": k.label, "kind": k.kind, "property": k.prop}
+                                   for k in i.links]}
+                    for i in d.items if not only or i.unlinked
                 ],
             }
             for d in shown
@@ -185,12 +195,13 @@ def as_json(shown: Sequence[Document], totals: Mapping[str, int], only: str) -> 
     }  # fmt: skip
 
 
-COLUMNS = ("document", "document_label", "item", "item_label", "position", "text", "addressed_by")
+COLUMNS = ("document", "document_label", "item", "item_label", "position", "text", "linked_by", "linked_practices")
 
 
 def table(shown: Sequence[Document], only: str) -> list[list[Any]]:
-    """One row per item shown, with how many things address it."""
+    """One row per item shown, with how many things are linked to it, and how many of them are practices."""
     return [
-        [d.iri, d.label, i.iri, i.item_label or i.label, "" if i.position is None else i.position, i.text, len(i.links)]
-        for d in shown for i in d.items if not only or i.unaddressed
+        [d.iri, d.label, i.iri, i.item_label or i.label, "" if i.position is None else i.position, i.text, len(i.links),
+         sum(link.kind == "practice" for link in i.links)]
+        for d in shown for i in d.items if not only or i.unlinked
     ]  # fmt: skip

@@ -8,13 +8,14 @@ entities state about this one ("Referred to by") keeps the partner graphs it is 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from server import prefixes
 from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
 from server.web.labels import EXTERNAL_LABELS, iri_ref, is_coined, labels_query, local_name, pick_label, term_name
+from server.web.views import discrepancies, inference
 from server.web.views import mentions as mention_index
 
 INCOMING_PAGE = 20
@@ -106,12 +107,29 @@ class Evidence:
     end: int = 0
     partner: PartnerGraph | None = None
     context: tuple[mention_index.Passage, ...] = ()  # the passages its facts depend on (mig:hasContext, chained)
+    rule: inference.Rule | None = None  # for an inferred fact: the rule that produced it
+    disputes: tuple[discrepancies.Dispute, ...] = ()  # the disagreements that touch the fact in this graph
+
+    @property
+    def page(self) -> str:
+        """The passage's page on this server (for an excerpt)."""
+        return discrepancies.passage_page(self.graph)
 
 
 @dataclass
 class Fact:
     value: Term
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def inferred(self) -> bool:
+        """Only the build states it: no passage, package or partner does."""
+        return bool(self.evidence) and all(ev.kind == "inferred" for ev in self.evidence)
+
+    @property
+    def disputes(self) -> list[discrepancies.Dispute]:
+        """The disagreements touching it, in any of the passages stating it."""
+        return list(dict.fromkeys(d for ev in self.evidence for d in ev.disputes))
 
 
 @dataclass
@@ -323,6 +341,35 @@ def _incoming(
 
 
 @dataclass
+class Annotations:
+    """The rows of ``inference.rules_query`` and ``discrepancies.touching`` for one entity."""
+
+    rules: Sequence[Row] = ()
+    disputes: Sequence[Row] = ()
+
+    def iris_to_label(self) -> set[str]:
+        return {row["d"]["value"] for row in self.disputes} | {row["via"]["value"] for row in self.rules}
+
+
+def annotate(entity: str, groups: Sequence[Group], annotations: Annotations, label: Callable[[str], str]) -> None:
+    """Give each inferred fact's evidence the rule that produced it (the reasoner's when no rule explains it), and
+    each passage the disagreements touching the fact it states."""
+    rules = inference.rules_by_statement(annotations.rules, label)
+    disputes = discrepancies.disputes_by_statement(
+        annotations.disputes, {d: label(d) for d in annotations.iris_to_label()}
+    )
+    for group in groups:
+        for fact in group.facts:
+            value = (fact.value.kind, fact.value.value, fact.value.language + fact.value.datatype)
+            fact.evidence = [
+                replace(ev, rule=rules.get((group.prop.value, value), inference.Rule(inference.REASONER)))
+                if ev.kind == "inferred"
+                else replace(ev, disputes=tuple(disputes.get((ev.graph, entity, group.prop.value, value), ())))
+                for ev in fact.evidence
+            ]
+
+
+@dataclass
 class IndexRows:
     """The rows of the mention-index queries (``views.mentions``) for one entity: what names it, the context of
     the passages about it, and, for a section, its own part of the index."""
@@ -342,14 +389,18 @@ def entity_view(
     languages: Sequence[str],
     partners: Mapping[str, PartnerGraph] | None = None,
     index: IndexRows | None = None,
+    annotations: Annotations | None = None,
 ) -> EntityView:
     """The page's view of ``entity`` from the rows of the queries above (``partners``: the descriptions of the
-    partner graphs among them; ``index``: what the mention index and the context passages say of it)."""
+    partner graphs among them; ``index``: what the mention index and the context passages say of it;
+    ``annotations``: the rules behind its inferred facts and the disagreements touching its facts)."""
     labels, index = _labels(label_rows), index or IndexRows()
     partners = partners or {}
     by_graph = {row["g"]["value"]: row for row in evidence_rows}
     contexts = mention_index.contexts(index.context)
     outgoing_groups, types = _outgoing(outgoing, labels, by_graph, languages, partners, contexts)
+    if annotations is not None:
+        annotate(entity, outgoing_groups, annotations, lambda iri: labels.pick(iri, languages)[0])
     label, language, coined = labels.pick(entity, languages)
     excerpts = {ev.graph for grp in outgoing_groups for f in grp.facts for ev in f.evidence if ev.kind == "excerpt"}
 
@@ -396,8 +447,10 @@ async def load(
     iris = iris_to_label(outgoing, counts, entity)
     iris.update(r["s"]["value"] for rs in first.values() for r in rs if r["s"]["type"] == "uri")
     iris.update(mention_index.iris_to_label(index.named, index.section or ()))
-    labels = await queries.rows(labels_query(iris))
+    rules, disputes = await queries.gather([inference.rules_query(entity), discrepancies.touching(entity)])
+    annotations = Annotations(rules, disputes)
+    labels = await queries.rows(labels_query(iris | annotations.iris_to_label()))
     evidence = await queries.rows(mentions_query(entity))
     graphs = partner_graphs(outgoing, first)
     partners = from_rows(await queries.rows(graphs_query(graphs))) if graphs else {}
-    return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners, index)
+    return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners, index, annotations)

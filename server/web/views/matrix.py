@@ -34,10 +34,24 @@ def matrix_query(source: str | None) -> str:
 SOURCES = HEAD + "SELECT ?s WHERE { ?s a mig:SourceDocument } ORDER BY ?s"
 
 
+# The (entity, country) pairs a quoted passage states directly: the country itself is a value of the entity. Every
+# other pair of a cell is derived by the country rule (through a place, a government body, an event…).
+def stated_country_query(scope: str) -> str:
+    """``?e ?c``: the entities a passage links to a country itself, within ``scope`` (SPARQL binding ``?e``/``?c``)."""
+    return HEAD + (
+        f"SELECT DISTINCT ?e ?c WHERE {{ {scope} GRAPH ?g {{ ?e ?p ?c }} "
+        f'FILTER(STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) ?c a mig:Country }}'
+    )
+
+
+STATED = stated_country_query("{ ?e a mig:Practice } UNION { ?e a mig:CommitmentItem }")
+
+
 @dataclass
 class Cell:
     practices: set[str] = field(default_factory=set)
     items: set[str] = field(default_factory=set)
+    stated: set[str] = field(default_factory=set)  # those a passage links to the country itself
     url: str = ""
     practices_url: str = ""
     items_url: str = ""
@@ -45,6 +59,11 @@ class Cell:
     @property
     def total(self) -> int:
         return len(self.practices | self.items)
+
+    @property
+    def derived(self) -> int:
+        """How many it counts only through the country rule, with no passage naming the country for them."""
+        return self.total - len(self.stated)
 
 
 @dataclass
@@ -56,12 +75,16 @@ class Matrix:
     items: int
 
 
-def build(rows: Sequence[Row], labels: dict[str, tuple[str, str]], source: str | None, base: str) -> Matrix:
+def build(rows: Sequence[Row], labels: dict[str, tuple[str, str]], source: str | None, base: str,
+          stated: Sequence[Row] = ()) -> Matrix:  # fmt: skip
     cells: dict[tuple[str, str], Cell] = {}
+    direct = {(row["e"]["value"], row["c"]["value"]) for row in stated}
     for row in rows:
         c, t, e = row["c"]["value"], row["t"]["value"], row["e"]["value"]
         cell = cells.setdefault((c, t), Cell())
         (cell.practices if row["kind"]["value"] == "practice" else cell.items).add(e)
+        if (e, c) in direct:
+            cell.stated.add(e)
     for (c, t), cell in cells.items():
         chosen = {"country": [c], "topic": [t], **({"source": [source]} if source else {})}
         cell.url = Selection({"type": [PRACTICE, ITEM], **chosen}).url(base)
@@ -80,12 +103,12 @@ def build(rows: Sequence[Row], labels: dict[str, tuple[str, str]], source: str |
 async def context(queries: Queries, source: str | None, languages: Sequence[str]) -> dict[str, Any]:
     """What the matrix page shows: the matrix (of what ``source`` states, when given) and the sources to pick."""
     base = queries.service.base_iri
-    rows, source_rows = await queries.gather([matrix_query(source), SOURCES])
+    rows, source_rows, stated = await queries.gather([matrix_query(source), SOURCES, STATED])
     sources = [row["s"]["value"] for row in source_rows]
     iris = {row[v]["value"] for row in rows for v in ("c", "t")} | set(sources)
     labels = await best_labels(queries, iris, languages)
     return {
-        "matrix": build(rows, labels, source, base),
+        "matrix": build(rows, labels, source, base, stated),
         "sources": [
             (prefixes.compact(s, base, local=prefixes.PATH_LOCAL), labels.get(s, (s, ""))[0], s == source)
             for s in sources
@@ -106,19 +129,20 @@ def as_json(matrix: Matrix, source: str | None) -> dict[str, Any]:
         "topics": [{"iri": iri, "label": label} for iri, label, _ in matrix.topics],
         "cells": [
             {"country": c, "topic": t, "practices": sorted(cell.practices), "items": sorted(cell.items),
-             "browse": cell.url}
+             "stated": sorted(cell.stated), "browse": cell.url}
             for (c, t), cell in sorted(matrix.cells.items())
         ],
     }  # fmt: skip
 
 
-COLUMNS = ("country", "country_label", "topic", "topic_label", "practices", "items")
+COLUMNS = ("country", "country_label", "topic", "topic_label", "practices", "items", "stated", "derived")
 
 
 def table(matrix: Matrix) -> list[list[Any]]:
-    """One row per non-empty cell: its country and topic, and how many practices and items it counts."""
+    """One row per non-empty cell: its country and topic, how many practices and items it counts, and how many of
+    those a passage links to the country itself (stated) or only the country rule does (derived)."""
     labels = {iri: label for iri, label, _ in (*matrix.countries, *matrix.topics)}
     return [
-        [c, labels.get(c, c), t, labels.get(t, t), len(cell.practices), len(cell.items)]
+        [c, labels.get(c, c), t, labels.get(t, t), len(cell.practices), len(cell.items), len(cell.stated), cell.derived]
         for (c, t), cell in sorted(matrix.cells.items())
     ]

@@ -166,6 +166,7 @@ def as_json(network: Network, labels: Mapping[str, str], types: Mapping[str, set
             "relation": e.relation,
             "label": SYNTHETIC[e.relation][0] if e.relation in SYNTHETIC else labels.get(e.relation, e.relation),
             "directed": e.directed,
+            "derived": e.relation in SYNTHETIC,  # no property states it: the page derives it from shared events
             "via": sorted((ref(v) for v in e.via), key=lambda r: r["label"]),
         }
         for e in network.edges

@@ -30,8 +30,7 @@
              classes: n.focus ? "focus" : n.kind };
   });
   network.edges.forEach(function (e, i) {
-    elements.push({ data: { id: "e" + i, source: e.source, target: e.target, label: e.label },
-                    classes: e.directed ? "directed" : "" });
+    elements.push({ data: { id: "e" + i, source: e.source, target: e.target, label: e.label }, classes: [e.directed ? "directed" : "", e.derived ? "derived" : ""].join(" ").trim() });
   });
 
   container.hidden = false;
@@ -60,6 +59,7 @@
         "label": network.edges.length > 30 ? "" : "data(label)", "font-size": 9,
         "color": "#5a5a5a", "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.8 } },
       { selector: "edge.directed", style: { "target-arrow-shape": "triangle", "target-arrow-color": "#9a9a9a" } },
+      { selector: "edge.derived", style: { "line-style": "dashed" } },
       { selector: "edge.near", style: { "label": "data(label)", "line-color": "#0b5394" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#f3c400" } }
     ]
