@@ -33,7 +33,9 @@
       persistenceId: null, // nothing kept in localStorage
       createShareableLink: null, // the page's own link to share, beside the form
       consumeShareLink: null,
-      resizeable: true,
+      editorHeight: "auto", // as tall as the query: no scroll box inside the page
+      resizeable: false,
+      viewportMargin: Infinity,
     });
     // Ctrl+Enter (YASQE's key for running) runs the form, as the button does.
     yasqe.query = function () {
