@@ -40,7 +40,12 @@ def test_entity_page_shows_its_mentions_and_a_context_passage(page: Page, root_u
 
     held_in = page.locator("#out ~ dl dd", has=page.locator('a[href="/doc/place/cuenca"]')).first
     held_in.locator("summary", has_text="How do we know this?").click()
-    context = held_in.locator("ul.context li").first
+    # Its passage states several of the event's facts: quoted once, below the statements, with its context.
+    pointer = held_in.locator(".shared-pointer a")
+    pointer.click()
+    shared = page.locator(pointer.get_attribute("href") or "")
+    expect(shared.locator("blockquote")).to_contain_text("The Forum was held in Cuenca")
+    context = shared.locator("ul.context li").first
     expect(context.locator(".badge.context")).to_have_text("context")
     expect(context.locator(".context-quote")).to_contain_text("Report of the I Ibero-American Forum")
     expect(context.locator('a[href="/source/test-report#excerpt-test-forum-title"]').first).to_be_visible()

@@ -101,12 +101,18 @@ def test_search_to_commitment_item_evidence_in_the_reader_and_on_to_segib(page: 
     statement = page.locator(f'dt:has(a[href="/def#{prop.rsplit("#", 1)[-1]}"]) + dd')
     expect(statement.locator(f'a[href="{doc(SEGIB)}"]').first).to_have_text(segib)
     evidence = statement.locator("details.evidence")
-    expect(evidence.locator("blockquote")).to_be_hidden()
+    pointer = evidence.locator(".shared-pointer a")
+    expect(pointer).to_be_hidden()
     evidence.get_by_text("How do we know this?").click()
-    expect(evidence.locator("blockquote")).to_be_visible()
-    assert squash(evidence.locator("blockquote").inner_text()) == squash(quote)
+    # The passage states several of the item's facts: quoted once, below the statements, with each fact it supports.
+    expect(pointer).to_be_visible()
+    pointer.click()
+    shared = page.locator(f"#passage-{excerpt}")
+    expect(shared.locator("blockquote")).to_be_in_viewport()
+    assert squash(shared.locator("blockquote").inner_text()) == squash(quote)
+    expect(shared.locator(f'ul.supported a[href="{doc(SEGIB)}"]')).to_have_count(1)
     shoot(page, "entity-commitment-item")
-    evidence.get_by_role("link", name="read in context").click()
+    shared.get_by_role("link", name="read in context").click()
 
     page.wait_for_url(re.compile(r"/source/[^/#]+#excerpt-" + re.escape(excerpt) + "$"))
     passage = page.locator(f"#excerpt-{excerpt} + a.passage")
@@ -117,7 +123,7 @@ def test_search_to_commitment_item_evidence_in_the_reader_and_on_to_segib(page: 
     page.locator(f'#facts-{excerpt} a[href="{doc(SEGIB)}"]').first.wait_for(state="attached")
 
     page.go_back()
-    page.wait_for_url(re.compile(re.escape(doc(ITEM)) + "$"))
+    page.wait_for_url(re.compile(re.escape(doc(ITEM)) + "(#passage-[^/]*)?$"))
     statement.locator(f'a[href="{doc(SEGIB)}"]').first.click()
     page.wait_for_url(re.compile(re.escape(doc(SEGIB)) + "$"))
     expect(page.locator("h1")).to_have_text(segib)
@@ -167,8 +173,15 @@ def test_reader_highlights_every_passage_and_links_it_to_its_facts(page: Page, s
     target = mark.get_attribute("href")
     assert target and target.startswith("#facts-")
     mark.click()
-    page.wait_for_url(re.compile(re.escape(target) + "$"))
-    expect(page.locator(target)).to_be_in_viewport()
+    # With JavaScript the passage's facts open right after it (without, the link leads to them in the list below).
+    page.wait_for_url(re.compile("#excerpt-" + re.escape(target.removeprefix("#facts-")) + "$"))
+    facts = page.locator("#passage-facts")
+    expect(facts).to_be_in_viewport()
+    assert squash(facts.locator(".passage-facts-body").inner_text()) == squash(
+        page.locator(target).evaluate(
+            "li => [...li.children].filter(c => c.tagName !== 'A').map(c => c.innerText).join(' ')"
+        )
+    )
 
 
 def test_ontology_page_is_reached_from_a_type_link(page: Page) -> None:

@@ -5,6 +5,7 @@ for the sections of the repository's own release."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,16 @@ def part(page: str, section_id: str) -> str:
     return page.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
 
 
+def evidence_of(page: str, prop: str) -> str:
+    """What "How do we know this?" shows for the statement of ``prop``: its quote, or, for a passage stating several
+    statements (quoted once), the pointer's passage under "Passages behind several statements"."""
+    statement = part(page, "out").split(f'href="/def#{prop}"', 1)[1].split("</dd>", 1)[0]
+    pointer = re.search(r'class="shared-pointer">[^<]*<a href="#(passage-[^"]+)"', statement)
+    if pointer is None:
+        return statement
+    return part(page, "shared-passages").split(f'id="{pointer.group(1)}"', 1)[1].split('class="shared-passage"')[0]
+
+
 def test_entity_page_lists_the_documents_sections_and_passages_that_name_it(fixture_client: TestClient) -> None:
     named = part(fixture_client.get("/doc/organisation/segib", headers=HTML).text, "named-in")
     assert "Named in 1 source document, 2 sections and 3 quoted passages" in named
@@ -64,8 +75,7 @@ def test_a_long_list_of_passages_starts_collapsed(fixture_client: TestClient) ->
 
 def test_how_do_we_know_shows_the_context_passage_beside_the_quote(fixture_client: TestClient) -> None:
     page = fixture_client.get("/doc/event/test-fibemyd-2008", headers=HTML).text
-    statements = part(page, "out")
-    held_in = statements.split('href="/def#heldIn"', 1)[1].split("</dd>", 1)[0]
+    held_in = evidence_of(page, "heldIn")
     assert "The Forum was held in Cuenca, Ecuador" in held_in
     context = held_in.split('<ul class="context">', 1)[1]
     assert '<span class="badge context">context</span>' in context
@@ -76,7 +86,7 @@ def test_how_do_we_know_shows_the_context_passage_beside_the_quote(fixture_clien
 def test_context_passages_are_followed_from_context_to_context(fixture_client: TestClient) -> None:
     """Plan Retorno's passage depends on a heading with no graph of its own, which depends on the report's title."""
     page = fixture_client.get("/doc/practice/plan-retorno", headers=HTML).text
-    presented_at = part(page, "out").split('href="/def#presentedAt"', 1)[1].split("</dd>", 1)[0]
+    presented_at = evidence_of(page, "presentedAt")
     contexts = presented_at.split('<ul class="context">', 1)[1].split("</ul>", 1)[0]
     assert contexts.count("badge context") == 2
     assert contexts.index("excerpt-test-forum-title") < contexts.index("excerpt-test-practices-heading")

@@ -1,5 +1,5 @@
-"""The query editor: ``/query`` (the catalogue, a form answered server-side without JavaScript, YASGUI's
-scripts), ``/api/queries`` and ``/api/prefixes``.
+"""The query editor: ``/query`` (the searchable catalogue, a form answered server-side in one results area with its
+downloads and a link to share it, YASQE's scripts), ``/api/queries`` and ``/api/prefixes``.
 
 Tests marked ``build`` run over the repository's own built release and its ``queries/``; the others over the
 small fixture release and a catalogue written for the test.
@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlencode
 
 import pytest
 
-from server import prefixes
+from server import media, prefixes
 from server.release import Release
 from server.settings import REPO_ROOT, Settings
 from server.store.base import Dataset, QueryOutcome, QueryTimeout, StoreUnavailable
@@ -185,8 +186,8 @@ def test_query_page_lists_every_catalogue_query_on_disk(built_client: TestClient
         title = catalogue.header(path.read_text(encoding="utf-8"), "title")
         heading = entry.one("h3")
         assert heading is not None and heading.text() == title
-        assert entry.one("a", href=f"/query?name={path.stem}") is not None
-        assert entry.one("button", class_="load-query") is not None
+        run = entry.one("a", href=f"/query?name={path.stem}")
+        assert run is not None and run.text() == "Open in the editor and run"
 
 
 @pytest.mark.build
@@ -238,7 +239,7 @@ def test_query_page_without_query_shows_the_form_and_no_result(client: TestClien
     textarea = form.one("textarea", name="query")
     assert textarea is not None and "SELECT" in textarea.text()
     assert form.one("label", for_=textarea.attrs["id"]) is not None
-    assert page.one(id="yasgui") is not None
+    assert page.one(id="yasqe") is not None
     assert page.one(id="results") is None and page.one(id="query-error") is None
 
 
@@ -259,11 +260,59 @@ def test_non_http_iri_in_a_result_is_shown_as_text_never_as_a_link(client: TestC
     assert page.one("table", id="results").one("a") is None  # type: ignore[union-attr]
 
 
-def test_typed_literal_shows_its_datatype(client: TestClient) -> None:
+def test_typed_literal_shows_its_value_with_its_datatype_on_hover(client: TestClient) -> None:
     page = dom(client.get("/query", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}).text)
     assert result_rows(page)[1] == ["32"]
-    datatype = page.one("span", class_="datatype")
-    assert datatype is not None and datatype.text() == "^^xsd:integer"
+    cell = page.one("table", id="results").one("td")  # type: ignore[union-attr]
+    assert cell is not None and cell.text().strip() == "32"  # the value alone: no quotes, no ^^, no IRI
+    literal = cell.one("span", class_="literal")
+    assert literal is not None and literal.attrs["title"] == "xsd:integer"
+    assert literal.attrs["data-datatype"] == prefixes.XSD + "integer"
+
+
+def download_links(page: Node) -> dict[str, Node]:
+    """The result's downloads shown (not hidden), by format suffix."""
+    downloads = page.one(id="downloads")
+    assert downloads is not None, "no downloads"
+    return {a.attrs["data-format"]: a for a in downloads.all("a", class_="download") if "hidden" not in a.attrs}
+
+
+@pytest.mark.parametrize(
+    ("query", "form"),
+    [("SELECT ?s { ?s ?p ?o } LIMIT 1", "solutions"), ("ASK { ?s ?p ?o }", "boolean"),
+     ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", "graph")],
+)  # fmt: skip
+def test_result_offers_a_download_in_every_format_the_endpoint_gives_for_its_form(
+    client: TestClient, query: str, form: media.QueryForm
+) -> None:
+    page = dom(client.get("/query", params={"query": query}).text)
+    shown = download_links(page)
+    offered = {f.suffix: f.media_type for f in media.formats_for(form)}
+    assert list(shown) == list(offered)
+    for suffix, link in shown.items():
+        assert link.attrs["href"] == "/sparql?" + urlencode({"query": query, "format": suffix})
+        assert link.attrs["download"] == f"query.{suffix}"
+        answer = client.get(link.attrs["href"])
+        assert answer.status_code == 200
+        assert media.parse_media_type(answer.headers["content-type"])[0] == offered[suffix]
+
+
+def test_query_page_links_to_itself_with_the_query_text_to_share_it(client: TestClient) -> None:
+    query = "SELECT ?s { ?s ?p ?o } LIMIT 2"
+    page = dom(client.get("/query", params={"query": query}).text)
+    share = page.one("a", id="share-link")
+    assert share is not None and share.attrs["href"] == "/query?" + urlencode({"query": query})
+    again = dom(client.get(share.attrs["href"]).text)
+    assert again.one("textarea", id="query-text").text() == query  # type: ignore[union-attr]
+    assert len(result_rows(again)) == 3
+
+
+def test_catalogue_search_keeps_the_entries_whose_title_or_description_hold_every_word(client: TestClient) -> None:
+    page = dom(client.get("/query", params={"find": "union TRIPLES"}).text)
+    entries = {e.attrs["data-name"]: "hidden" not in e.attrs for e in page.all("li", class_="catalogue-entry")}
+    assert entries == {"01-script": False, "02-count": True}
+    count = page.one(id="catalogue-count")
+    assert count is not None and count.text().split()[:3] == ["1", "of", "2"]
 
 
 def test_ask_renders_yes_or_no(client: TestClient) -> None:
@@ -358,15 +407,15 @@ def test_query_page_loads_scripts_and_styles_only_from_static(client: TestClient
     assert scripts and all(s.attrs.get("src", "").startswith("/static/") for s in scripts)
     sheets = [link.attrs["href"] for link in page.all("link", rel="stylesheet")]
     assert sheets and all(href.startswith("/static/") for href in sheets)
-    yasgui = page.one(id="yasgui")
-    assert yasgui is not None and yasgui.attrs["data-endpoint"] == "/sparql"
+    editor = page.one(id="yasqe")
+    assert editor is not None and editor.attrs["data-endpoint"] == "/sparql"
 
 
-def test_editor_script_restricts_autocompleters_before_creating_yasgui() -> None:
+def test_editor_script_restricts_autocompleters_before_creating_the_editor() -> None:
     script = EDITOR_JS.read_text(encoding="utf-8")
     # YASGUI's own class/property completers ask an outside service; ours ("migkgTerms") reads /api/vocabulary.
     restrict = script.index('Yasqe.defaults.autocompleters = ["prefixes", "variables", "migkgTerms"]')
-    assert restrict < script.index("new window.Yasgui(")
+    assert restrict < script.index("new Yasqe(")
     assert not re.search(r"https?://", script), "the editor script must not name an outside URL"
 
 

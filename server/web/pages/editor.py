@@ -1,8 +1,9 @@
 """The query editor: ``/query``, ``/api/queries``, ``/api/prefixes`` and ``/api/vocabulary`` (``views.editor``).
 
-``/query`` is one HTML page with three parts: the vendored YASGUI editor over this server's ``/sparql`` (added
-by JavaScript), a plain form (``GET /query?query=…``) that works without JavaScript, and the catalogue of
-``queries/*.rq``.
+``/query`` is one HTML page, one workspace: a form (``GET /query?query=…``) whose text area the vendored YASQE editor
+replaces when JavaScript runs; one results area, where the form's query and a catalogue query (``?name=``) are
+answered alike, with downloads and a link to share the query; and the catalogue of ``queries/*.rq``, searched by
+``?find=``.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ async def api_vocabulary(queries: QueriesDep) -> JSONResponse:
     return JSONResponse({"terms": vocabulary.as_json(await queries.terms())})
 
 
-@router.get("/query", summary="Query editor (HTML): YASGUI, a form that works without JavaScript, the catalogue")
-async def query_page(request: Request, service: ServiceDep, queries: QueriesDep) -> HTMLResponse:
-    entries = catalogue.read(service.settings.queries_dir)
+@router.get("/query", summary="Query editor (HTML): the editor, one results area, the searchable catalogue")
+async def query_page(request: Request, service: ServiceDep, queries: QueriesDep, find: str = "") -> HTMLResponse:
+    entries = catalogue.listed(catalogue.read(service.settings.queries_dir), await queries.terms())
+    words = catalogue.words(find)
     context, status = await editor.answer_form(queries, request.scope["query_string"])
     return rendering.page(
         "query.html", service, status_code=status, catalogue=entries, row_limit=editor.ROW_LIMIT, status=status,
-        predeclared=prefixes.namespaces(service.base_iri), **context,
+        predeclared=prefixes.namespaces(service.base_iri), find=find, words=words,
+        matching=sum(item.matches(words) for item in entries),
+        downloads=editor.downloads(context["query"]), share=editor.share_link(context["query"]), **context,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from server import media, prefixes
 from server.web import labels, negotiation, rendering
 from server.web.deps import QueriesDep, ServiceDep
 from server.web.labels import LABEL_LANGUAGES, iri_ref, preferred_languages
-from server.web.views import entity, entity_kinds, mentions
+from server.web.views import entity, entity_kinds, evidence, mentions
 from server.web.views import ontology as ontology_views
 from server.web.views.ontology import GRAPH_QUERY, TERMS_QUERY, term_docs
 
@@ -64,7 +64,7 @@ async def document(path: str, request: Request, service: ServiceDep, queries: Qu
     return rendering.page(
         "entity.html", service, headers=headers, view=view, doc_url=doc_url, languages=LABEL_LANGUAGES,
         incoming_prop=incoming, page=page, page_size=entity.INCOMING_PAGE, base=service.base_iri,
-        collapse_after=mentions.COLLAPSE_AFTER, **extras,
+        collapse_after=mentions.COLLAPSE_AFTER, shared=evidence.shared_passages(view.outgoing), **extras,
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
-"""The document reader: ``/source/<key>`` shows a source's text with every quoted passage highlighted and
-linked to the facts it states (and back); ``/source`` lists the sources. Works without JavaScript
-(``views.reader``)."""
+"""The document reader: ``/source/<key>`` shows a source's text, its markup rendered, with every quoted passage
+highlighted and linked to the facts it states (and back), the passage one came for marked apart; ``/source`` lists
+the sources. Works without JavaScript (``views.reader``); with it, a passage's facts open beside it."""
 
 from __future__ import annotations
 
@@ -20,8 +20,12 @@ async def sources(service: ServiceDep, queries: QueriesDep) -> HTMLResponse:
 
 
 @router.get("/source/{key}", summary="A source document with its quoted passages and the facts they state")
-async def read(key: str, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep) -> HTMLResponse:
-    shown = await reader.reading(queries, key, languages)
+async def read(
+    key: str, service: ServiceDep, queries: QueriesDep, languages: LanguagesDep, passage: str = ""
+) -> HTMLResponse:
+    """``?passage=<name>`` (or the fragment ``#excerpt-<name>``, read by the page's script) marks the passage the
+    reader came for."""
+    shown = await reader.reading(queries, key, languages, passage)
     if shown is None:
         return rendering.not_found(f"source/{key}", service)
     return rendering.page("reader.html", service, **shown)

@@ -1,114 +1,101 @@
-// The query editor on /query: YASGUI (vendored) over this server's /sparql, replacing the plain form.
-// Without JavaScript, or if YASGUI fails to load, the form (#query-form) and the server-rendered result stay.
+// The query workspace on /query. Without JavaScript the page is a form, one results area and the catalogue; this
+// script replaces the form's text area with YASQE (vendored, the editor of YASGUI: completion, syntax check), keeps
+// the downloads and the link to share made from the text as it is now, and filters the catalogue as one types.
+// Results are always the server's (one results area): running the query submits the form.
 (function () {
   "use strict";
 
+  // Query type as YASQE names it → the query form the endpoint's formats serve (data-forms on each download).
+  var FORMS = { SELECT: "solutions", ASK: "boolean", CONSTRUCT: "graph", DESCRIBE: "graph" };
+
   function start() {
-    var holder = document.getElementById("yasgui");
+    searchCatalogue();
+    var holder = document.getElementById("yasqe");
     var form = document.getElementById("query-form");
     var textarea = document.getElementById("query-text");
-    if (!holder || !form || !textarea || !window.Yasgui) return;
+    var Yasqe = window.Yasqe || (window.Yasgui && window.Yasgui.Yasqe);
+    if (!holder || !form || !textarea || !Yasqe) return;
 
-    // Same origin only: the endpoint, the prefixes and the share links all point at this server.
+    // Same origin only: the prefixes and terms come from this server; nothing is asked of another host.
     var endpoint = new URL(holder.dataset.endpoint, window.location.href).href;
-    var Yasqe = window.Yasgui.Yasqe;
     // Before creating the editor: the class/property autocompleters call an outside service as one types.
-    // Ours completes the ontology's terms from this server instead (terms(), below).
+    // Ours completes the ontology's terms from this server instead (ontologyTerms(), below).
     Yasqe.registerAutocompleter(ontologyTerms(holder), false);
     Yasqe.defaults.autocompleters = ["prefixes", "variables", "migkgTerms"];
     Yasqe.defaults.prefixCcApi = new URL(holder.dataset.prefixes, window.location.href).href;
     Yasqe.defaults.requestConfig.endpoint = endpoint;
-    var Yasr = window.Yasgui.Yasr;
-    Yasr.defaults.errorRenderers = [explainedError].concat(Yasr.defaults.errorRenderers || []);
-    httpLinksOnly(Yasr.plugins && Yasr.plugins.table);
-    window.Yasgui.defaults.requestConfig.endpoint = endpoint;
 
-    // YASGUI's share button makes links like /query#query=…&endpoint=…
-    var shared = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-    var yasgui = new window.Yasgui(holder, {
-      requestConfig: { endpoint: endpoint, method: "POST" },
-      endpointCatalogueOptions: {
-        getData: function () { return [{ endpoint: endpoint }]; },
-        keys: [],
-      },
-      copyEndpointOnNewTab: true,
-      populateFromUrl: false, // a shared link is read below: its query only, never its endpoint
-      persistenceId: null, // no tabs or endpoints kept in localStorage
-      autofocus: false,
-      tabName: shared.get("tabTitle") || holder.dataset.tabName || "Query",
-      yasqe: { value: shared.get("query") || textarea.value },
+    var ran = textarea.value; // the text the results area answers (or the default query)
+    var yasqe = new Yasqe(holder, {
+      value: ran,
+      requestConfig: { endpoint: endpoint },
+      showQueryButton: false, // the form's own button runs it, below the code (never over it)
+      persistenceId: null, // nothing kept in localStorage
+      createShareableLink: null, // the page's own link to share, beside the form
+      consumeShareLink: null,
+      editorHeight: "auto", // as tall as the query: no scroll box inside the page
+      resizeable: false,
+      viewportMargin: Infinity,
     });
-
-    accessible(holder, yasgui);
-
-    // The editor replaces the form; the server's answer stays until the editor runs a query.
-    form.hidden = true;
-    holder.classList.add("ready");
-    yasgui.on("query", function () {
-      var answer = document.getElementById("answer");
-      if (answer) answer.hidden = true;
-    });
-
-    var entries = document.querySelectorAll(".catalogue-entry");
-    Array.prototype.forEach.call(entries, function (entry) {
-      var button = entry.querySelector(".load-query");
-      var text = entry.querySelector(".query-text");
-      var title = entry.querySelector("h3");
-      if (!button || !text) return;
-      button.hidden = false;
-      button.addEventListener("click", function () {
-        var tab = yasgui.addTab(true, {
-          name: title ? title.textContent.trim() : entry.dataset.name,
-          yasqe: { value: text.textContent },
-          requestConfig: { endpoint: endpoint },
-        });
-        holder.scrollIntoView({ block: "start" });
-        tab.query().catch(function () {}); // YASGUI shows the server's error itself
-      });
-    });
-    window.migkgYasgui = yasgui; // for the browser tests and the curious
-  }
-
-  // Only http(s) IRIs become links in the result table, as on the server-rendered pages: YASR would link any
-  // IRI a result holds (BIND(IRI("javascript:…")), a partner's data); others are shown as text, <like this>.
-  function httpLinksOnly(Table) {
-    if (!Table || !Table.prototype.getUriLinkFromBinding) return;
-    var link = Table.prototype.getUriLinkFromBinding;
-    Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
-      if (/^https?:\/\//i.test(binding.value)) return link.call(this, binding, prefixes);
-      var text = document.createElement("span");
-      text.className = "iri";
-      text.textContent = "<" + binding.value + ">";
-      return text.outerHTML;
+    // Ctrl+Enter (YASQE's key for running) runs the form, as the button does.
+    yasqe.query = function () {
+      if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+      return Promise.resolve();
     };
+    form.addEventListener("submit", function () {
+      textarea.value = yasqe.getValue();
+    });
+    textarea.hidden = true;
+    textarea.required = false;
+    holder.classList.add("ready");
+    accessible(holder);
+
+    var update = function () { follow(yasqe, ran, form.dataset.entry); };
+    yasqe.on("change", update);
+    update();
+    window.migkgYasqe = yasqe; // for the browser tests and the curious
   }
 
-  // A malformed query comes back explained as JSON (YASGUI asks for SPARQL JSON): show it as the /query form
-  // does, the message, the query's line with a caret under the column, and the hint. Other errors: YASGUI's own.
-  function explainedError(error) {
-    var explained;
-    try {
-      explained = JSON.parse(error && error.text);
-    } catch (e) {
-      return undefined;
-    }
-    if (!explained || explained.error !== "malformed query") return undefined;
-    var box = document.createElement("div");
-    box.className = "query-error";
-    var where = explained.line ? " at line " + explained.line + ", column " + explained.column : "";
-    var parts = [
-      ["p", "", "Malformed query" + where + ": " + explained.message],
-      ["pre", "query-excerpt", explained.excerpt],
-      ["p", "query-hint", explained.hint ? "Hint: " + explained.hint : ""],
-    ];
-    parts.forEach(function (part) {
-      if (!part[2]) return;
-      var element = document.createElement(part[0]);
-      element.className = part[1];
-      element.textContent = part[2];
-      box.appendChild(element);
+  // The downloads and the link to share follow the text in the editor; a result computed for other text says so.
+  function follow(yasqe, ran, entry) {
+    var text = yasqe.getValue();
+    var form = FORMS[String(yasqe.getQueryType() || "").toUpperCase()];
+    var stem = entry && text === ran ? entry : "query";
+    var share = document.getElementById("share-link");
+    if (share) share.href = "/query?" + new URLSearchParams({ query: text }).toString();
+    document.querySelectorAll("a.download").forEach(function (link) {
+      link.href = "/sparql?" + new URLSearchParams({ query: text, format: link.dataset.format }).toString();
+      link.setAttribute("download", stem + "." + link.dataset.format);
+      if (form) link.hidden = link.dataset.forms.split(" ").indexOf(form) < 0;
     });
-    return box;
+    var stale = document.getElementById("stale-answer");
+    if (stale) stale.hidden = text === ran;
+  }
+
+  // The catalogue, filtered as one types: an entry stays when every word is in its title, description or the
+  // classes its query uses (the server's data-search, the same text /query?find= searches).
+  function searchCatalogue() {
+    var search = document.getElementById("catalogue-search");
+    var input = document.getElementById("catalogue-find");
+    var count = document.querySelector("#catalogue-count .found");
+    if (!search || !input) return;
+    var entries = Array.prototype.slice.call(document.querySelectorAll(".catalogue-entry[data-search]"));
+    var filter = function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      entries.forEach(function (entry) {
+        var text = entry.dataset.search;
+        entry.hidden = !words.every(function (word) { return text.indexOf(word) >= 0; });
+        if (!entry.hidden) shown += 1;
+      });
+      if (count) count.textContent = String(shown);
+    };
+    input.addEventListener("input", filter);
+    search.addEventListener("submit", function (event) {
+      event.preventDefault();
+      filter();
+    });
   }
 
   // Completion of the ontology's classes and properties (mig:heldIn, with its label; its comment as tooltip),
@@ -171,39 +158,14 @@
     };
   }
 
-  // YASGUI leaves a few controls unnamed and puts its "+" button inside the tablist (where only tabs
-  // belong): name them, and move the button beside the tablist (YASGUI then appends new tabs at its end).
-  var NAMES = [
-    [".CodeMirror textarea", "SPARQL query"],
-    ["input.autocomplete", "SPARQL endpoint"],
-    [".tab input[type=text]", "Tab name"],
-    ["select.tableSizer", "Rows per page"],
-  ];
-
-  function accessible(holder, yasgui) {
-    function name() {
-      NAMES.forEach(function (pair) {
-        holder.querySelectorAll(pair[0] + ":not([aria-label])").forEach(function (el) {
-          el.setAttribute("aria-label", pair[1]);
-        });
-      });
-      holder.querySelectorAll("input:not([aria-label]), select:not([aria-label])").forEach(function (el) {
-        var hint = el.getAttribute("placeholder") || el.getAttribute("title");
-        if (hint && !el.labels.length) el.setAttribute("aria-label", hint);
-      });
-      var tabs = yasgui.tabElements;
-      var list = holder.querySelector(".tabsList");
-      if (tabs && list && tabs.addTabEl && tabs.addTabEl.parentNode === list) {
-        var row = document.createElement("div");
-        row.className = "tabs-row";
-        list.parentNode.insertBefore(row, list);
-        row.appendChild(list);
-        row.appendChild(tabs.addTabEl);
-        tabs.addTabEl = null;
-      }
-    }
-    name();
-    new MutationObserver(name).observe(holder, { childList: true, subtree: true });
+  // The editor's own text field takes the form's label (the hidden text area had it).
+  function accessible(holder) {
+    var label = document.getElementById("query-label");
+    var field = holder.querySelector(".CodeMirror textarea");
+    if (!field) return;
+    field.id = field.id || "query-code";
+    if (label) label.htmlFor = field.id;
+    else field.setAttribute("aria-label", "SPARQL query");
   }
 
   if (document.readyState === "loading") {

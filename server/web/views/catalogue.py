@@ -2,14 +2,21 @@
 
 Read from the repository at request time (a few small files), so a query dropped into ``queries/`` is listed
 without a restart. Files are read as they are; a file without a title is listed under its name.
+
+The catalogue is searched by words (``/query?find=…``): an entry matches when every word occurs in its title, its
+description or the names and labels of the ontology classes its query uses (``classes_used``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from server import prefixes
+from server.vocabulary import Vocabulary
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -34,6 +41,54 @@ class CatalogueQuery:
             "query": self.query,
             "link": self.link,
         }
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A catalogue entry as the page lists it: the entry, the classes its query uses (label or local name, in order
+    of first use) and the lower-case text a search looks in."""
+
+    entry: CatalogueQuery
+    classes: tuple[str, ...]
+
+    @property
+    def searched(self) -> str:
+        return " ".join((self.entry.title, self.entry.description, self.entry.name, *self.classes)).casefold()
+
+    def matches(self, words: Sequence[str]) -> bool:
+        """Whether every word occurs in the entry's searched text (no words: every entry matches)."""
+        return all(word in self.searched for word in words)
+
+
+def words(find: str) -> list[str]:
+    """A search's words, lower-cased.
+
+    >>> words("  Good PRACTICE ")
+    ['good', 'practice']
+    """
+    return find.casefold().split()
+
+
+def classes_used(query: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The ontology classes a query names (``mig:Practice``, a full IRI, or any prefix the query binds to ``mig:``),
+    each by its label and local name, in order of first use.
+
+    >>> from server.vocabulary import Term
+    >>> terms = Vocabulary({"Practice": Term("Practice", prefixes.MIG + "Practice", "class", "good practice"),
+    ...                     "heldIn": Term("heldIn", prefixes.MIG + "heldIn", "property", "held in")})
+    >>> classes_used("PREFIX m: <" + prefixes.MIG + "> SELECT * { ?p a m:Practice ; mig:heldIn ?x }", terms)
+    ('good practice (Practice)',)
+    """
+    names = {"mig", *re.findall(rf"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<{re.escape(prefixes.MIG)}>", query, re.IGNORECASE)}
+    alternatives = "|".join(re.escape(name) for name in sorted(names))
+    found = re.findall(rf"(?<![\w.-])(?:{alternatives}):(\w+)|<{re.escape(prefixes.MIG)}(\w+)>", query)
+    used = dict.fromkeys(short or full for short, full in found)
+    chosen = [vocabulary.terms[name] for name in used if name in vocabulary.terms]
+    return tuple(f"{t.label} ({t.name})" if t.label else t.name for t in chosen if t.kind == "class")
+
+
+def listed(entries: Iterable[CatalogueQuery], vocabulary: Vocabulary) -> list[Listed]:
+    return [Listed(entry, classes_used(entry.query, vocabulary)) for entry in entries]
 
 
 def header(text: str, field: str) -> str:

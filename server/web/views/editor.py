@@ -3,6 +3,9 @@
 CONSTRUCT/DESCRIBE as Turtle, each cut at ``ROW_LIMIT`` rows or triples. A query that fails re-renders the form
 with the endpoint's own message and status (``errors.STATUS``); a malformed one with its explanation (the line, a
 caret under the column, a hint), and one naming terms the ontology does not have with the endpoint's warnings.
+
+Every answer comes with downloads in each format the endpoint gives for its form (``media.FORMATS``) and a link to
+share the query, both made from the query's text (the page's script remakes them as the text is edited).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -68,6 +72,39 @@ class Answer:
     @property
     def truncated(self) -> bool:
         return self.total > self.shown
+
+
+@dataclass(frozen=True)
+class Download:
+    """A link to the endpoint's answer to a query in one format: ``forms`` are the query forms it serves."""
+
+    name: str
+    suffix: str
+    forms: tuple[str, ...]
+    href: str
+
+
+def downloads(query: str) -> list[Download]:
+    """Every result format of the endpoint, each as a link to ``/sparql`` with ``query`` and ``format=<suffix>``.
+
+    >>> [(d.suffix, d.forms) for d in downloads("ASK {}")][:3]
+    [('srj', ('boolean', 'solutions')), ('srx', ('boolean', 'solutions')), ('csv', ('solutions',))]
+    >>> downloads("ASK {}")[2].href
+    '/sparql?query=ASK+%7B%7D&format=csv'
+    """
+    return [
+        Download(f.name, f.suffix, tuple(sorted(f.forms)), "/sparql?" + urlencode({"query": query, "format": f.suffix}))
+        for f in media.FORMATS
+    ]
+
+
+def share_link(query: str) -> str:
+    """The query page with ``query`` in its address: it opens in the editor and runs.
+
+    >>> share_link("ASK {}")
+    '/query?query=ASK+%7B%7D'
+    """
+    return "/query?" + urlencode({"query": query})
 
 
 def cell(term: dict[str, Any] | None, base: str) -> Cell:
