@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
@@ -78,6 +79,23 @@ class Service:
         if self._registry is None:
             self._registry = Registry(self.settings.partners_file)
         return self._registry
+
+    def switch(
+        self, release: Release, store: Store, writer: WriterClient | None
+    ) -> tuple[Store | None, WriterClient | None]:
+        """Serve ``release`` from ``store``, its partner writes gated by ``writer``, from the next request on: one
+        step of the event loop, so no request sees half of it. Returns the store and writer served until now, for
+        the caller to retire once their last request is answered (``web.switching``)."""
+        retired = self.store, self.writer
+        self.release, self.store, self.writer = release, store, writer
+        self.partners = PartnerData(self.settings, release)
+        self.void_statistics, self.vocabulary = None, None
+        return retired
+
+    def validators(self) -> tuple[str, datetime | None]:
+        """The version of what is served now and when it last changed (``middleware.Conditional``)."""
+        created = datetime.fromisoformat(self.release.metadata.created) if self.release is not None else None
+        return self.partners.validators(self.release_id, created)
 
     def require_writer(self) -> WriterClient:
         if self.writer is None:
