@@ -65,7 +65,7 @@ __all__ = [
     "serve",
 ]
 
-WRITER_LOCK = ".writer.lock"  # in the partner graphs' directory: held by the writer handling a request
+WRITER_LOCK = ".lock-writer"  # in the partner graphs' directory: held by the writer handling a request
 
 log = logging.getLogger(__name__)
 
