@@ -6,7 +6,6 @@ handlers declare (``service: ServiceDep``, ``queries: QueriesDep``, ``languages:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import json
 import threading
@@ -165,9 +164,11 @@ class Queries:
 
     async def outcome(self, query: str, accept: str | None, dataset: Dataset | None = None) -> QueryOutcome:
         """The store's answer, serialized in the format ``accept`` asks for."""
-        store = self.service.require_store()
         base = self.service.base_iri
-        call = functools.partial(store.query, query, accept=accept, base_iri=base, dataset=dataset)
+
+        def call() -> QueryOutcome:  # the store is taken in the thread: the one served when the query starts
+            return self.service.require_store().query(query, accept=accept, base_iri=base, dataset=dataset)
+
         return await self.in_thread(call)
 
     async def federate(self, query: QueryRequest) -> QueryRequest:
@@ -201,19 +202,19 @@ class Queries:
 
     async def spooled(self, query: str, accept: str | None, dataset: Dataset | None) -> tuple[QueryOutcome, IO[bytes]]:
         """``query`` on the store, cut at the result limits, stopped if the client disconnects meanwhile."""
-        store = self.service.require_store()
         base, limits = self.service.base_iri, self.service.result_limits
         disconnected = threading.Event()
-        if isinstance(store, SpoolsResults):
-            call: Callable[[], tuple[QueryOutcome, IO[bytes]]] = functools.partial(
-                store.spool, query, accept=accept, base_iri=base, dataset=dataset, limits=limits,
-                cancelled=disconnected,
-            )  # fmt: skip
-        else:  # a store that can neither cut nor stream its results
 
-            def call() -> tuple[QueryOutcome, IO[bytes]]:
-                outcome = store.query(query, accept=accept, base_iri=base, dataset=dataset)
-                return dataclasses.replace(outcome, body=b""), io.BytesIO(outcome.body)
+        def call() -> tuple[QueryOutcome, IO[bytes]]:
+            # the store is taken in the thread, when the query starts: after a release switch (``web.switching``)
+            # a query waiting for a thread goes to the new release's workers, never to retired ones
+            store = self.service.require_store()
+            if isinstance(store, SpoolsResults):
+                return store.spool(
+                    query, accept=accept, base_iri=base, dataset=dataset, limits=limits, cancelled=disconnected
+                )
+            outcome = store.query(query, accept=accept, base_iri=base, dataset=dataset)  # can neither cut nor stream
+            return dataclasses.replace(outcome, body=b""), io.BytesIO(outcome.body)
 
         failure: StoreError | None = None
         async with anyio.create_task_group() as group:

@@ -10,8 +10,10 @@ replica sharing the build directory follows the same switch (no token, no endpoi
 does not pass ``release.check`` or whose workers cannot load within ``Settings.release_load_timeout`` is not
 switched to: the server logs why and keeps serving what it serves until ``current`` moves again.
 
-Retiring waits ``RETIRE_GRACE`` seconds first (a request that took the old store just before the swap reaches it
-meanwhile), then until the old workers are idle (at most twice the query deadline), then stops them.
+A query takes the store in its worker thread, as it starts (``Queries``), so a query waiting for a thread when the
+swap happens goes to the new workers. Retiring waits ``RETIRE_GRACE`` seconds first (a query that took the old store
+just before the swap reaches its queue meanwhile), then until the old workers are idle (at most twice the query
+deadline), then stops them.
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ def test_serve_release_list_with_hash_counts_and_per_release_dumps(tmp_path: Pat
         assert (one["id"], one["served"], one["current"]) == (IDS[0], True, True)
         void = httpx.get(server.url + "/.well-known/void", headers={"Accept": "application/n-triples"}).text
         assert f"<http://purl.org/dc/terms/hasVersion> <{server.url}/releases/{IDS[0]}>" in void
-        assert f"<{server.url}/releases/{IDS[0]}/dumps/{DUMP_NQUADS}>" in void
+        assert f'<{server.url}/releases/{IDS[0]}> <http://purl.org/dc/terms/identifier> "sha256:' in void
         for missing in (f"/releases/{IDS[0]}x", f"/releases/{IDS[0]}/dumps/nope.gz", "/releases/..%2F..%2Fetc"):
             assert httpx.get(server.url + missing).status_code == 404, missing
     finally:

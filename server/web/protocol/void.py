@@ -107,7 +107,7 @@ def _release(dataset: ox.NamedNode, base_url: str, release: Release, partners: C
         yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name}"))
     version = ox.NamedNode(release_url(base_url, release.id))
     yield ox.Triple(dataset, _dc("hasVersion"), version)
-    yield from version_description(version, base_url, release)
+    yield from version_description(version, release)
 
 
 def release_url(base_url: str, release_id: str) -> str:
@@ -119,15 +119,14 @@ def dump_url(base_url: str, release_id: str, name: str) -> str:
     return f"{release_url(base_url, release_id)}/dumps/{name}"
 
 
-def version_description(version: ox.NamedNode, base_url: str, release: Release) -> Iterator[ox.Triple]:
-    """One release as a dataset of its own: immutable, so its size, date, content hash and dumps never change."""
+def version_description(version: ox.NamedNode, release: Release) -> Iterator[ox.Triple]:
+    """The release served as a dataset of its own (``/releases/<id>``, which lists its dumps): immutable, so its
+    size, date and content hash never change."""
     yield ox.Triple(version, _TYPE, _v("Dataset"))
     yield ox.Triple(version, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
     yield ox.Triple(version, _dc("created"), ox.Literal(release.metadata.created, datatype=_DATE_TIME))
     yield ox.Triple(version, _v("triples"), _count(release.metadata.triples))
     yield ox.Triple(version, _dc("identifier"), ox.Literal(f"sha256:{release.content_hash}"))
-    for name in sorted(dumps(release)):
-        yield ox.Triple(version, _v("dataDump"), ox.NamedNode(dump_url(base_url, release.id, name)))
 
 
 def _partner_graphs(dataset: ox.NamedNode, base_url: str, partners: Catalogue) -> Iterator[ox.Triple]:
