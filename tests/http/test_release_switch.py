@@ -195,3 +195,19 @@ def test_serve_release_list_with_hash_counts_and_per_release_dumps(tmp_path: Pat
             assert httpx.get(server.url + missing).status_code == 404, missing
     finally:
         server.stop()
+
+
+def test_switch_to_damaged_release_keeps_serving_the_one_it_has(tmp_path: Path) -> None:
+    """``current`` moved by hand to a release whose snapshot was truncated since: refused, logged, not served."""
+    build = build_with_releases(tmp_path, IDS[:2])
+    damaged = build / "releases" / IDS[1] / SNAPSHOT
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    server = start(tmp_path, build)
+    try:
+        switch_current(build / "current", damaged.parent)  # as a hand edit would; `migkg release` refuses it
+        wait_until(lambda: f"not switching to {damaged.parent}" in server.log_tail(), SWITCH_WAIT,
+                   "the server to refuse the damaged release", server.log_tail)  # fmt: skip
+        assert answered_by(server) == (IDS[0], IDS[0])
+        server.assert_serving()
+    finally:
+        server.stop()
