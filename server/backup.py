@@ -3,7 +3,8 @@
 The archive is a gzipped tar. Its members are the state directory's partner data (``state/partners.json``, the
 registry with hashed tokens only; ``state/partner-graphs/``, the durable partner graphs with their manifests and
 ``current`` commit point; ``state/partner-reports/``, the gate's reports) and the build directory's intact
-releases (``build/releases/<id>/``, each passing ``release.check``) with ``build/current``. The last member,
+releases (``build/releases/<id>/``, each passing ``release.check``) with ``build/current`` and the history of
+releases served (``build/release-history``, for ``migkg release rollback``). The last member,
 ``MANIFEST.json``, gives the sha256 and size of every file and the target of every symlink.
 
 The backup reads the partner graphs under the storage's writer lock (no commit lands half-way through it); the
@@ -33,7 +34,7 @@ from typing import Final
 
 from server import __version__
 from server.partners import files
-from server.release import BrokenReleaseError, check, intact_releases, sha256_of
+from server.release import HISTORY, BrokenReleaseError, check, intact_releases, sha256_of
 from server.settings import Settings
 
 MANIFEST: Final = "MANIFEST.json"
@@ -91,7 +92,8 @@ def _files_under(root: Path, prefix: str) -> Iterator[tuple[str, Path]]:
 
 
 def _sources(settings: Settings) -> Iterator[tuple[str, Path]]:
-    """What a backup holds: partner data, then every intact release and ``current`` when it points to one."""
+    """What a backup holds: partner data, then every intact release, ``current`` when it points to one, and the
+    history of releases served."""
     if settings.partners_file.is_file():
         yield f"{STATE}/{settings.partners_file.name}", settings.partners_file
     for folder in _PARTNER_DIRS:
@@ -102,6 +104,9 @@ def _sources(settings: Settings) -> Iterator[tuple[str, Path]]:
     current = settings.current_release.resolve() if settings.current_release.exists() else None
     if current in {r.path for r in releases}:
         yield f"{BUILD}/{settings.current_release.name}", settings.current_release
+    history = settings.current_release.with_name(HISTORY)
+    if history.is_file():  # what `migkg release rollback` goes back to
+        yield f"{BUILD}/{HISTORY}", history
 
 
 def _add(archive: tarfile.TarFile, name: str, path: Path, settings: Settings) -> Member:

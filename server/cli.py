@@ -93,22 +93,36 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_release(settings: Settings, args: argparse.Namespace) -> int:
-    """``migkg release list|use ID``: the releases kept under build/releases, and switching ``current`` to one."""
-    from server.release import BrokenReleaseError, check, intact_releases, switch_current
+    """``migkg release list|switch ID|rollback`` (``use`` is ``switch``): the releases kept under build/releases,
+    and switching ``current`` to one, which a running ``migkg serve`` follows (``server.web.switching``)."""
+    from server import release as releases
 
-    if args.action == "use":
-        try:
-            release = check(settings.releases_dir / args.id)
-        except BrokenReleaseError as e:
-            _say(f"error: release {args.id} is not usable: {e}")
-            return 1
-        switch_current(settings.current_release, release.path)
-        print(f"{settings.current_release} now points to release {release.id}; restart `migkg serve` to serve it")
+    current = settings.current_release
+    now = releases.current_name(current)
+    before = releases.previous(releases.served_history(current), now)
+    if args.action == "list":
+        for kept in releases.intact_releases(settings.releases_dir):
+            mark = "*" if kept.path.name == now else "^" if kept.path.name == before else " "
+            print(
+                f"{mark} {kept.id}  created {kept.metadata.created}  sha256:{kept.content_hash[:16]}  "
+                f"{kept.metadata.triples} triples in {len(kept.metadata.graphs)} graphs"
+            )
         return 0
-    current = settings.current_release.resolve() if settings.current_release.exists() else None
-    for release in intact_releases(settings.releases_dir):
-        mark = "*" if release.path == current else " "
-        print(f"{mark} {release.id}  {release.metadata.triples} triples  created {release.metadata.created}")
+    target = args.id if args.action in ("switch", "use") else before
+    if target is None:
+        _say("error: no release was served before this one; nothing to roll back to")
+        return 1
+    try:
+        chosen = releases.check(settings.releases_dir / target)
+    except releases.BrokenReleaseError as e:
+        _say(f"error: release {target} is not usable: {e}")
+        return 1
+    releases.switch_current(current, chosen.path)
+    pruned = releases.prune(current, settings.releases_dir, settings.release_keep)
+    print(f"{current} now points to release {chosen.id} (was {now})")
+    if pruned:
+        print(f"pruned {len(pruned)} old release(s), keeping {settings.release_keep}: {', '.join(pruned)}")
+    print(f"a running `migkg serve` switches to it within {settings.release_poll:g} s (MIGKG_RELEASE_POLL)")
     return 0
 
 
@@ -215,9 +229,12 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("agency")
     r = sub.add_parser("release", help="the releases kept under build/releases; switch build/current to one")
     release_actions = r.add_subparsers(dest="action", required=True)
-    release_actions.add_parser("list", help="the intact releases, newest first (* marks the current one)")
-    use = release_actions.add_parser("use", help="point build/current at an intact release (checked first)")
-    use.add_argument("id")
+    release_actions.add_parser("list", help="the intact releases, newest first (* current, ^ previous)")
+    switch = release_actions.add_parser(
+        "switch", aliases=["use"], help="point build/current at an intact release (checked first); servers follow"
+    )
+    switch.add_argument("id")
+    release_actions.add_parser("rollback", help="switch back to the release served before the current one")
     bk = sub.add_parser("backup", help="partner data (graphs, registry, reports) and releases into one .tar.gz")
     bk.add_argument("archive")
     rs = sub.add_parser("restore", help="unpack a backup into an empty state and build directory, checksums checked")

@@ -13,8 +13,15 @@ A release is a directory ``<build>/releases/<release-id>/`` holding
 renamed over the old one), so a reader sees either the old release or the new one, never a mix. It is switched
 only to a release whose files all match their metadata (``check``), and ``open_current`` checks again: a release
 damaged since (a truncated snapshot, a missing file, unreadable metadata) is refused with the file it found wrong
-and the newest intact release beside it, to switch to with ``migkg release use <id>``. The server never falls back
-to an older release by itself: serving older data than ``current`` names must be an operator's decision.
+and the newest intact release beside it, to switch to with ``migkg release switch <id>``. At start-up the server
+serves that newest intact release instead (``serving_release``, unless ``Settings.release_fallback`` is off) and
+says so in ``/healthz``; a running server that sees ``current`` move to a damaged release keeps serving what it
+serves.
+
+Every switch of ``current`` appends the release's id to ``<build>/release-history`` (one id a line), so
+``migkg release rollback`` can go back to the release served before (``previous``). Releases are immutable and
+kept until ``prune`` removes the oldest beyond a retention count (``Settings.release_keep``), never the current
+one nor the previous one. A running ``migkg serve`` follows ``current`` (``server.web.switching``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +40,7 @@ DUMP_TRIG = "migkg.trig.gz"
 DUMP_NQUADS = "migkg.nq.gz"
 SEARCH = "search.sqlite"
 SOURCES = "sources"
+HISTORY = "release-history"  # beside ``current``: the ids ``current`` pointed to, oldest first
 
 
 class NoReleaseError(RuntimeError):
@@ -102,6 +111,12 @@ class Release:
     def id(self) -> str:
         return self.metadata.release
 
+    @property
+    def content_hash(self) -> str:
+        """The SHA-256 of the snapshot: two releases with the same quads have the same hash."""
+        info = self.metadata.files.get(SNAPSHOT)
+        return info.sha256 if info is not None else ""
+
     @classmethod
     def open(cls, path: Path) -> Release:
         path = path.resolve()
@@ -146,13 +161,19 @@ def check(path: Path) -> Release:
 def intact_releases(releases_dir: Path) -> list[Release]:
     """The releases under ``releases_dir`` that pass ``check``, newest first (ids start with their time)."""
     found = []
-    for path in sorted(releases_dir.iterdir() if releases_dir.is_dir() else (), reverse=True):
-        if path.is_dir() and not path.name.startswith("."):
-            try:
-                found.append(check(path))
-            except BrokenReleaseError:
-                continue
+    for path in release_dirs(releases_dir):
+        try:
+            found.append(check(path))
+        except BrokenReleaseError:
+            continue
     return found
+
+
+def release_dirs(releases_dir: Path) -> list[Path]:
+    """The release directories under ``releases_dir``, newest first (ids start with their time); builds in progress
+    (hidden names) left out."""
+    paths = releases_dir.iterdir() if releases_dir.is_dir() else ()
+    return sorted((p for p in paths if p.is_dir() and not p.name.startswith(".")), reverse=True)
 
 
 def open_current(current: Path) -> Release:
@@ -192,9 +213,66 @@ def serving_release(current: Path, releases_dir: Path, *, fallback: bool) -> tup
 
 
 def switch_current(current: Path, release_dir: Path) -> None:
-    """Point ``current`` at ``release_dir`` atomically (rename of a fresh symlink over the old one)."""
+    """Point ``current`` at ``release_dir`` atomically (rename of a fresh symlink over the old one), and append the
+    release's directory name to the history beside it."""
     tmp = current.with_name(f".{current.name}.{os.getpid()}.tmp")
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     tmp.symlink_to(os.path.relpath(release_dir, current.parent))
     os.replace(tmp, current)
+    with current.with_name(HISTORY).open("a", encoding="utf-8") as history:
+        history.write(release_dir.name + "\n")
+
+
+def listed_releases(releases_dir: Path) -> list[Release]:
+    """The releases under ``releases_dir`` whose metadata reads, newest first, without checking their files (what
+    ``/releases`` lists; ``check`` before serving one)."""
+    found = []
+    for path in release_dirs(releases_dir):
+        try:
+            found.append(Release.open(path))
+        except (NoReleaseError, OSError, ValueError, TypeError, KeyError):
+            continue
+    return found
+
+
+def served_history(current: Path) -> list[str]:
+    """The release ids ``current`` pointed to, oldest first (empty before the first switch)."""
+    try:
+        return current.with_name(HISTORY).read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return []
+
+
+def current_name(current: Path) -> str | None:
+    """The name of the release directory ``current`` points to (None if there is none)."""
+    return current.resolve().name if current.exists() else None
+
+
+def previous(history: list[str], now: str | None) -> str | None:
+    """The release served before ``now``: the latest id in ``history`` that is not ``now``.
+
+    >>> previous(["a", "b", "c"], "c"), previous(["a", "b", "c", "b"], "b"), previous(["a"], "a")
+    ('b', 'c', None)
+    """
+    return next((name for name in reversed(history) if name != now), None)
+
+
+def prunable(names: list[str], keep: int, protected: set[str]) -> list[str]:
+    """Of the release directory ``names`` (any order), those beyond the newest ``keep``, ``protected`` ones aside.
+
+    >>> prunable(["r1", "r4", "r2", "r3"], 2, {"r1"})
+    ['r2']
+    """
+    return [name for name in sorted(names, reverse=True)[keep:] if name not in protected]
+
+
+def prune(current: Path, releases_dir: Path, keep: int) -> list[str]:
+    """Remove the releases beyond the newest ``keep`` (never the current one nor the one served before it);
+    the names removed."""
+    now = current_name(current)
+    protected = {name for name in (now, previous(served_history(current), now)) if name is not None}
+    removed = prunable([p.name for p in release_dirs(releases_dir)], keep, protected)
+    for name in removed:
+        shutil.rmtree(releases_dir / name, ignore_errors=True)
+    return removed

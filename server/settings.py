@@ -93,6 +93,25 @@ class Settings(BaseSettings):
     write_timeout: float = Field(
         120.0, gt=0, description="Seconds a partner write (gate and commit) may take before the writer is restarted."
     )
+    # Releases (server.release, server.web.switching).
+    release_keep: int = Field(
+        10,
+        ge=1,
+        description="Releases kept under build/releases; older ones are pruned, never the current one "
+        "nor the one served before it.",
+    )
+    release_poll: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between a running server's looks at build/current: when it points to "
+        "another release, the server loads it beside the one it serves and swaps (0: never; serve the start one).",
+    )
+    release_load_timeout: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds a running server waits for a new release's workers to load before it "
+        "gives the switch up (and keeps serving the release it has).",
+    )
     access_log: bool = Field(True, description="Write a JSON access-log line for every request to standard error.")
     access_log_max_chars: int = Field(
         256, ge=16, description="Longest path or query string an access-log line holds; longer ones are cut."

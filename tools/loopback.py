@@ -86,6 +86,7 @@ def start_server(
     port: int | None = None,
     log_level: str = "warning",
     start_timeout: float = START_TIMEOUT,
+    build: Path | None = None,
     **settings: str,
 ) -> Server:
     """Start ``migkg serve`` (uvicorn with the connection limits of ``server.web.connections``) over ``release``
@@ -94,12 +95,14 @@ def start_server(
     ``info`` adds uvicorn's access log to the server's log.
 
     ``directory`` must exist and be empty of ``build``; the state directory (partners, partner graphs) is
-    ``directory/var`` unless ``state_dir`` is given. Returns once /healthz is 200 (``ready``), or once it
-    answers at all.
+    ``directory/var`` unless ``state_dir`` is given. Given a ``build`` directory, the server uses it as it is (its
+    ``current`` already names the release; replicas share one) and ``release`` is ignored. Returns once /healthz
+    is 200 (``ready``), or once it answers at all.
     """
-    build = directory / "build"
-    build.mkdir()
-    (build / "current").symlink_to(release, target_is_directory=True)
+    if build is None:
+        build = directory / "build"
+        build.mkdir()
+        (build / "current").symlink_to(release, target_is_directory=True)
     env = {name: value for name, value in os.environ.items() if not name.startswith("MIGKG_")}
     settings = {"state_dir": str(directory / "var"), **settings}
     env.update({"MIGKG_BUILD_DIR": str(build), **{f"MIGKG_{k.upper()}": v for k, v in settings.items()}})

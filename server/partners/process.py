@@ -113,6 +113,16 @@ class WriterClient:
         self._closed = True
         self._stop()
 
+    def retire(self, timeout: float) -> None:
+        """Stop the writer process once the write in flight, if any, is answered (waiting at most ``timeout`` s);
+        a write arriving later gets WriterUnavailable (the server has switched to another writer)."""
+        acquired = self._lock.acquire(timeout=timeout)
+        try:
+            self.close()
+        finally:
+            if acquired:
+                self._lock.release()
+
     # --- the pipe ---------------------------------------------------------------------------------------------
 
     def _call(self, request: Request) -> Any:

@@ -8,6 +8,11 @@ token id, never the token), when, how many triples, the SHA-256 of what was sent
 report. Query workers compare ``PartnerStorage.generation()`` before each query, so once the commit returns,
 the next query on any worker sees it.
 
+Several servers (replicas) sharing one state directory each have a writer process; ``handle`` holds the storage's
+writer lock (``WRITER_LOCK``, flock) for a whole request (authorise → gate → commit), so across replicas as within
+one, partner writes go through one writer at a time, each gated against every commit before it. The commit is
+visible to every replica's next query (their workers read the generation before each query).
+
 A SPARQL Update (``update``) runs on a scratch copy of the served dataset (``server.partners.update``); every
 graph it changed must be one of the partner's own (else Forbidden, nothing changed), each is gated as it would
 be, and all are committed together in one commit.
@@ -27,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from server import media, prefixes, unions
+from server.partners import files
 from server.partners import update as updates
 from server.partners.gate import Gate, Lookup, lookup_in
 from server.partners.messages import (
@@ -58,6 +64,8 @@ __all__ = [
     "description",
     "serve",
 ]
+
+WRITER_LOCK = ".lock-writer"  # in the partner graphs' directory: held by the writer handling a request
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +143,7 @@ class PartnerWriter:
         self, settings: Settings, lookup: Lookup, gate: Gate | None = None, release: Sequence[ox.Quad] = ()
     ) -> None:
         self.storage = PartnerStorage(settings.partner_graphs_dir)
+        self.writer_lock = settings.partner_graphs_dir / WRITER_LOCK
         self.reports = ReportArchive(settings.partner_reports_dir)
         self.lookup = lookup
         self.gate = gate or Gate.from_settings(settings)
@@ -235,7 +244,11 @@ class PartnerWriter:
         return UpdateOutcome(tuple(reports), commits[0])
 
     def handle(self, request: Request) -> WriteOutcome | Commit | UpdateOutcome:
-        """One request from the web process."""
+        """One request from the web process, while no other writer (of any replica) handles one."""
+        with files.exclusive(self.writer_lock):
+            return self._handle(request)
+
+    def _handle(self, request: Request) -> WriteOutcome | Commit | UpdateOutcome:
         if isinstance(request, WriteRequest):
             return self.write(
                 request.partner,

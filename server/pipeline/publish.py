@@ -37,12 +37,13 @@ from server.release import (
     FileInfo,
     ReleaseMetadata,
     check,
+    prune,
     switch_current,
 )
 from server.settings import Settings
 
-KEEP_RELEASES = 5
 TMP_PREFIX = ".tmp-"
+DEFAULT_KEEP: int = Settings.model_fields["release_keep"].default
 _DUMP_NAMES = (f"{DUMPS}/{DUMP_NQUADS}", f"{DUMPS}/{DUMP_TRIG}")
 
 
@@ -65,7 +66,7 @@ def publish_release(
             **{f"{SOURCES}/{s.path.name}": functools.partial(shutil.copyfile, s.path) for s in sources},
         },
     )
-    publish(release, settings.current_release)
+    publish(release, settings.current_release, settings.release_keep)
     return release
 
 
@@ -162,16 +163,12 @@ def _sync_tree(root: Path) -> None:
         fsync_dir(Path(folder))
 
 
-def publish(release_dir: Path, current: Path) -> None:
+def publish(release_dir: Path, current: Path, keep: int = DEFAULT_KEEP) -> None:
     """Make ``release_dir`` the current release, once it passes ``release.check`` (BrokenReleaseError otherwise,
-    ``current`` untouched); then prune old releases (never the current one) and killed builds' leftovers."""
+    ``current`` untouched); then prune old releases beyond ``keep`` (``release.prune``: never the current one nor
+    the previous one) and killed builds' leftovers."""
     check(release_dir)
     switch_current(current, release_dir)
-    releases = sorted(
-        (p for p in release_dir.parent.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
-    )
-    for old in releases[KEEP_RELEASES:]:
-        if old.resolve() != current.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+    prune(current, release_dir.parent, keep)
     for leftover in release_dir.parent.glob(f"{TMP_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)

@@ -10,7 +10,9 @@ release metadata (failing at once, with the command to run, if there is none) an
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
 ready) and closes it on shutdown. A store passed in is used as it is and left to its owner to close.
 With a release, the lifespan also gives the service its partner writer (``server.partners.process``: started at
-once when the app runs its own worker pool, else on the first write) and stops it on shutdown.
+once when the app runs its own worker pool, else on the first write) and stops it on shutdown. An app running its
+own worker pool follows ``build/current`` (``web.switching``): a release switched to while it runs is served
+without a restart, and without a failed request.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
@@ -32,7 +34,7 @@ from server.release import Release, serving_release
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
-from server.web import auth, errors, observability
+from server.web import auth, errors, observability, switching
 from server.web.deps import Service
 from server.web.hosts import Hosts
 from server.web.middleware import (
@@ -120,38 +122,44 @@ def create_app(settings: Settings, store: Store | None = None, *, release: Relea
 
 @asynccontextmanager
 async def lifespan(service: Service, app: FastAPI) -> AsyncIterator[None]:
-    async with worker_pool(service, app), partner_writer(service):
+    owned = service.store is None
+    async with worker_pool(service, app), partner_writer(service), following(service, owned):
         yield
+
+
+def start_pool(settings: Settings, release: Release) -> WorkerPool:
+    """A ``WorkerPool`` over ``release``'s snapshot and the partner graphs, with the settings' workers and limits."""
+    worker_limits = WorkerLimits(
+        memory_mb=settings.query_memory_mb,
+        max_queries=settings.worker_max_queries,
+        recycle_mb=settings.worker_recycle_mb,
+        reserved=settings.reserved_workers,
+        cheap_timeout=settings.cheap_query_timeout,
+    )
+    snapshot, workers, timeout = release.snapshot, settings.query_workers, settings.query_timeout
+    return WorkerPool(snapshot, workers, timeout, settings.partner_graphs_dir, worker_limits)
 
 
 @asynccontextmanager
 async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
-    """The lifespan: a ``WorkerPool`` over the release's snapshot when the service has no store, closed after."""
-    pool = None
-    if service.store is None:
+    """The lifespan: a ``WorkerPool`` over the release's snapshot when the service has no store; the pool served at
+    shutdown (another one after a release switch) closed after."""
+    owned = service.store is None
+    if owned:
         assert service.release is not None
-        settings = service.settings
-        worker_limits = WorkerLimits(
-            memory_mb=settings.query_memory_mb,
-            max_queries=settings.worker_max_queries,
-            recycle_mb=settings.worker_recycle_mb,
-            reserved=settings.reserved_workers,
-            cheap_timeout=settings.cheap_query_timeout,
-        )
-        snapshot, workers, timeout = service.release.snapshot, settings.query_workers, settings.query_timeout
-        pool = WorkerPool(snapshot, workers, timeout, settings.partner_graphs_dir, worker_limits)
-        service.store = pool
+        service.store = start_pool(service.settings, service.release)
     try:
         yield
     finally:
-        if pool is not None:
-            service.store = None
-            pool.close()
+        if owned and service.store is not None:
+            store, service.store = service.store, None
+            store.close()
 
 
 @asynccontextmanager
 async def partner_writer(service: Service) -> AsyncIterator[None]:
-    """The partner writer process over the release (none without a release), stopped after."""
+    """The partner writer process over the release (none without a release); the writer serving at shutdown
+    stopped after."""
     if service.release is None or service.writer is not None:
         yield
         return
@@ -161,8 +169,22 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        service.writer = None
-        writer.close()
+        writer, service.writer = service.writer, None
+        if writer is not None:
+            writer.close()
+
+
+@asynccontextmanager
+async def following(service: Service, owned: bool) -> AsyncIterator[None]:
+    """With its own worker pool and a release, the app follows ``build/current`` (``web.switching``) until shutdown
+    (``Settings.release_poll`` 0: never)."""
+    if not owned or service.release is None or service.settings.release_poll == 0:
+        yield
+        return
+    async with anyio.create_task_group() as group:
+        group.start_soon(switching.follow, service, functools.partial(start_pool, service.settings))
+        yield
+        group.cancel_scope.cancel()
 
 
 def add_middleware(app: FastAPI, service: Service) -> None:
@@ -180,18 +202,15 @@ def add_middleware(app: FastAPI, service: Service) -> None:
         max_age=86_400,
     )
     app.add_middleware(WriteCors, origin_allowed=auth.origin_allowed(service.registry))
-    release = service.release
-    created = datetime.fromisoformat(release.metadata.created) if release is not None else None
-    validators = functools.partial(service.partners.validators, service.release_id, created)
-    app.add_middleware(Conditional, validators=validators)
+    app.add_middleware(Conditional, validators=service.validators)
     settings = service.settings
     app.add_middleware(Hosts, public_url=settings.public_url, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(ReleaseHeader, release_id=service.release_id)
+    app.add_middleware(ReleaseHeader, release_id=lambda: service.release_id)
     app.add_middleware(StandardHeaders, retry_after=settings.retry_after)
     app.add_middleware(HeadAsGet)
     log = observability.access_logger() if settings.access_log else None
     app.add_middleware(
-        observability.Observe, release_id=service.release_id, log=log, max_chars=settings.access_log_max_chars
+        observability.Observe, release_id=lambda: service.release_id, log=log, max_chars=settings.access_log_max_chars
     )
 
 

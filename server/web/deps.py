@@ -6,12 +6,12 @@ handlers declare (``service: ServiceDep``, ``queries: QueriesDep``, ``languages:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
@@ -79,6 +79,24 @@ class Service:
         if self._registry is None:
             self._registry = Registry(self.settings.partners_file)
         return self._registry
+
+    def switch(
+        self, release: Release, store: Store, writer: WriterClient | None
+    ) -> tuple[Store | None, WriterClient | None]:
+        """Serve ``release`` from ``store``, its partner writes gated by ``writer``, from the next request on: one
+        step of the event loop, so no request sees half of it. Returns the store and writer served until now, for
+        the caller to retire once their last request is answered (``web.switching``)."""
+        retired = self.store, self.writer
+        self.release, self.store, self.writer = release, store, writer
+        self.partners = PartnerData(self.settings, release)
+        self.void_statistics, self.vocabulary = None, None
+        self.release_problem = None  # a switch serves what ``current`` names: no fallback any more
+        return retired
+
+    def validators(self) -> tuple[str, datetime | None]:
+        """The version of what is served now and when it last changed (``middleware.Conditional``)."""
+        created = datetime.fromisoformat(self.release.metadata.created) if self.release is not None else None
+        return self.partners.validators(self.release_id, created)
 
     def require_writer(self) -> WriterClient:
         if self.writer is None:
@@ -148,9 +166,11 @@ class Queries:
 
     async def outcome(self, query: str, accept: str | None, dataset: Dataset | None = None) -> QueryOutcome:
         """The store's answer, serialized in the format ``accept`` asks for."""
-        store = self.service.require_store()
         base = self.service.base_iri
-        call = functools.partial(store.query, query, accept=accept, base_iri=base, dataset=dataset)
+
+        def call() -> QueryOutcome:  # the store is taken in the thread: the one served when the query starts
+            return self.service.require_store().query(query, accept=accept, base_iri=base, dataset=dataset)
+
         return await self.in_thread(call)
 
     async def federate(self, query: QueryRequest) -> QueryRequest:
@@ -184,19 +204,19 @@ class Queries:
 
     async def spooled(self, query: str, accept: str | None, dataset: Dataset | None) -> tuple[QueryOutcome, IO[bytes]]:
         """``query`` on the store, cut at the result limits, stopped if the client disconnects meanwhile."""
-        store = self.service.require_store()
         base, limits = self.service.base_iri, self.service.result_limits
         disconnected = threading.Event()
-        if isinstance(store, SpoolsResults):
-            call: Callable[[], tuple[QueryOutcome, IO[bytes]]] = functools.partial(
-                store.spool, query, accept=accept, base_iri=base, dataset=dataset, limits=limits,
-                cancelled=disconnected,
-            )  # fmt: skip
-        else:  # a store that can neither cut nor stream its results
 
-            def call() -> tuple[QueryOutcome, IO[bytes]]:
-                outcome = store.query(query, accept=accept, base_iri=base, dataset=dataset)
-                return dataclasses.replace(outcome, body=b""), io.BytesIO(outcome.body)
+        def call() -> tuple[QueryOutcome, IO[bytes]]:
+            # the store is taken in the thread, when the query starts: after a release switch (``web.switching``)
+            # a query waiting for a thread goes to the new release's workers, never to retired ones
+            store = self.service.require_store()
+            if isinstance(store, SpoolsResults):
+                return store.spool(
+                    query, accept=accept, base_iri=base, dataset=dataset, limits=limits, cancelled=disconnected
+                )
+            outcome = store.query(query, accept=accept, base_iri=base, dataset=dataset)  # can neither cut nor stream
+            return dataclasses.replace(outcome, body=b""), io.BytesIO(outcome.body)
 
         failure: StoreError | None = None
         async with anyio.create_task_group() as group:

@@ -128,10 +128,11 @@ class HeadAsGet:
 
 
 class ReleaseHeader:
-    """Adds ``X-Migkg-Release`` to every response, preflights and errors included."""
+    """Adds ``X-Migkg-Release`` to every response, preflights and errors included: the release served when the
+    answer starts (``release_id`` is asked then; a running server may switch releases, ``web.switching``)."""
 
-    def __init__(self, app: ASGIApp, release_id: str) -> None:
-        self.app, self.value = app, release_id.encode("latin-1")
+    def __init__(self, app: ASGIApp, release_id: Callable[[], str]) -> None:
+        self.app, self.release_id = app, release_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -140,7 +141,8 @@ class ReleaseHeader:
 
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (RELEASE_HEADER.lower().encode(), self.value)]
+                value = self.release_id().encode("latin-1")
+                message["headers"] = [*message.get("headers", []), (RELEASE_HEADER.lower().encode(), value)]
             await send(message)
 
         await self.app(scope, receive, send_with_header)

@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -87,7 +88,7 @@ def access_logger() -> logging.Logger:
 class Observe:
     """Counts and times every HTTP request (``metrics.request_answered``) and, with a ``log``, writes its line."""
 
-    def __init__(self, app: ASGIApp, release_id: str, log: logging.Logger | None, max_chars: int) -> None:
+    def __init__(self, app: ASGIApp, release_id: Callable[[], str], log: logging.Logger | None, max_chars: int) -> None:
         self.app, self.release_id, self.log, self.max_chars = app, release_id, log, max_chars
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -113,5 +114,5 @@ class Observe:
             seconds = time.perf_counter() - started
             metrics.request_answered(route_template(scope), method_label(scope), status, seconds, sent)
             if self.log is not None:
-                record = access_record(scope, status, seconds, sent, self.release_id, self.max_chars)
+                record = access_record(scope, status, seconds, sent, self.release_id(), self.max_chars)
                 self.log.info("%s", json.dumps(record, ensure_ascii=False))

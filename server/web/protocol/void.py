@@ -38,6 +38,7 @@ STATISTICS: dict[str, str] = {
 DUMPS_PREFIX = "dumps/"
 _TYPE = ox.NamedNode(prefixes.RDF + "type")
 _INTEGER = ox.NamedNode(prefixes.XSD + "integer")
+_DATE_TIME = ox.NamedNode(prefixes.XSD + "dateTime")
 
 
 async def statistics(queries: Queries, generation: int) -> dict[str, list[Row]]:
@@ -100,10 +101,32 @@ def _release(dataset: ox.NamedNode, base_url: str, release: Release, partners: C
     yield ox.Triple(dataset, _v("triples"), _count(release.metadata.triples + sum(partners.sizes.values())))
     changed = [release.metadata.created, *(g.modified for g in partners.graphs.values() if g.modified)]
     modified = max(changed, key=datetime.fromisoformat)
-    yield ox.Triple(dataset, _dc("modified"), ox.Literal(modified, datatype=ox.NamedNode(prefixes.XSD + "dateTime")))
+    yield ox.Triple(dataset, _dc("modified"), ox.Literal(modified, datatype=_DATE_TIME))
     yield ox.Triple(dataset, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
     for name in sorted(dumps(release)):
         yield ox.Triple(dataset, _v("dataDump"), ox.NamedNode(f"{base_url}download/{name}"))
+    version = ox.NamedNode(release_url(base_url, release.id))
+    yield ox.Triple(dataset, _dc("hasVersion"), version)
+    yield from version_description(version, release)
+
+
+def release_url(base_url: str, release_id: str) -> str:
+    """Where a release is described (``/releases/<id>``); its dumps are below it (``dump_url``)."""
+    return f"{base_url}releases/{release_id}"
+
+
+def dump_url(base_url: str, release_id: str, name: str) -> str:
+    return f"{release_url(base_url, release_id)}/dumps/{name}"
+
+
+def version_description(version: ox.NamedNode, release: Release) -> Iterator[ox.Triple]:
+    """The release served as a dataset of its own (``/releases/<id>``, which lists its dumps): immutable, so its
+    size, date and content hash never change."""
+    yield ox.Triple(version, _TYPE, _v("Dataset"))
+    yield ox.Triple(version, ox.NamedNode(prefixes.OWL + "versionInfo"), ox.Literal(release.id))
+    yield ox.Triple(version, _dc("created"), ox.Literal(release.metadata.created, datatype=_DATE_TIME))
+    yield ox.Triple(version, _v("triples"), _count(release.metadata.triples))
+    yield ox.Triple(version, _dc("identifier"), ox.Literal(f"sha256:{release.content_hash}"))
 
 
 def _partner_graphs(dataset: ox.NamedNode, base_url: str, partners: Catalogue) -> Iterator[ox.Triple]:
