@@ -48,6 +48,27 @@ def cmd_build(settings: Settings, args: argparse.Namespace, *, publish: bool = T
     _say(f"total {total:.2f} s ({steps})")
     if result.release:
         _say(f"release: {result.release}")
+    if publish and result.release and settings.store == "remote":
+        return publish_remote(settings, Path(result.release))
+    return 0
+
+
+def publish_remote(settings: Settings, release_dir: Path) -> int:
+    """Put the release into the SPARQL store of ``MIGKG_STORE_*``, graph by graph, and check the counts."""
+    from server.release import Release
+    from server.store.base import StoreError
+    from server.store.remote import Endpoints, PublishError, Remote, publish, shown
+
+    release, endpoints = Release.open(release_dir), Endpoints.of(settings)
+    remote = Remote(endpoints)
+    try:
+        publish(remote, release.snapshot, release.metadata.graphs, settings.base_iri, progress=_say)
+    except (PublishError, StoreError) as e:
+        _say(f"\nFAILED publishing release {release.id} into the store: {e}")
+        return 1
+    finally:
+        remote.close()
+    _say(f"published into {shown(endpoints.query)}: {len(release.metadata.graphs)} graphs, counts verified")
     return 0
 
 

@@ -8,7 +8,8 @@ modules beside this one; what a page shows is built in ``views``.
 ``uvicorn --factory server.web.app:app_from_env`` serves the current release: the factory reads the
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
-ready) and closes it on shutdown. A store passed in is used as it is and left to its owner to close.
+ready), or with ``MIGKG_STORE=remote`` a ``RemoteStore`` over the SPARQL store the release was published into, and
+closes it on shutdown. A store passed in is used as it is and left to its owner to close.
 With a release, the lifespan also gives the service its partner writer (``server.partners.process``: started at
 once when the app runs its own worker pool, else on the first write) and stops it on shutdown.
 """
@@ -31,6 +32,7 @@ from server.release import Release, open_current
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
+from server.store.remote import Endpoints, RemoteStore
 from server.web import auth, errors, observability
 from server.web.deps import Service
 from server.web.hosts import Hosts
@@ -120,8 +122,11 @@ async def lifespan(service: Service, app: FastAPI) -> AsyncIterator[None]:
 @asynccontextmanager
 async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
     """The lifespan: a ``WorkerPool`` over the release's snapshot when the service has no store, closed after."""
-    pool = None
-    if service.store is None:
+    pool: Store | None = None
+    if service.store is None and service.settings.store == "remote":
+        assert service.release is not None
+        pool = service.store = remote_store(service.settings, service.release)
+    elif service.store is None:
         assert service.release is not None
         settings = service.settings
         worker_limits = WorkerLimits(
@@ -140,6 +145,11 @@ async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
         if pool is not None:
             service.store = None
             pool.close()
+
+
+def remote_store(settings: Settings, release: Release) -> RemoteStore:
+    """The release as published into the SPARQL store of ``MIGKG_STORE_*`` (``migkg build`` put it there)."""
+    return RemoteStore(Endpoints.of(settings), release.metadata.graphs, settings.partner_graphs_dir)
 
 
 @asynccontextmanager
