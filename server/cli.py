@@ -74,8 +74,9 @@ def publish_remote(settings: Settings, release_dir: Path) -> int:
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     from server.release import NoReleaseError, open_current
-    from server.store.base import StoreError
+    from server.store.base import Store, StoreError
     from server.store.embedded import EmbeddedStore
+    from server.store.remote import Endpoints, RemoteStore
 
     text = sys.stdin.read() if args.file in (None, "-") else Path(args.file).read_text(encoding="utf-8")
     accept = media.accept_for_format(args.format) if args.format else None
@@ -83,7 +84,12 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         _say(f"unknown format {args.format!r}; use one of: {', '.join(f.suffix for f in media.FORMATS)}")
         return 2
     try:
-        store = EmbeddedStore(open_current(settings.current_release).snapshot, settings.partner_graphs_dir)
+        release = open_current(settings.current_release)
+        store: Store = (
+            RemoteStore(Endpoints.of(settings), release.metadata.graphs, settings.partner_graphs_dir)
+            if settings.store == "remote"
+            else EmbeddedStore(release.snapshot, settings.partner_graphs_dir)
+        )
         outcome = store.query(text, accept=accept, base_iri=settings.base_iri)
     except (NoReleaseError, StoreError) as e:
         _say(f"error: {e}")

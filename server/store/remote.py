@@ -323,13 +323,52 @@ def declared_prefixes(sparql: str) -> set[str]:
 
 
 def with_prologue(sparql: str, base_iri: str | None) -> str:
-    """``sparql`` with our prefixes (those it does not declare) and ``base_iri`` written before it, as the embedded
-    store predeclares them."""
+    """``sparql`` with our prefixes (those it does not declare) and ``base_iri`` declared, as the embedded store
+    predeclares them: before the query, or after its own ``BASE`` (Virtuoso takes no BASE after a PREFIX).
+
+    >>> with_prologue("BASE <http://b/> SELECT * { <s> ?p ?o }", "http://x/").splitlines()[:2]
+    ['BASE <http://b/>', 'PREFIX mig: <http://x/def#>']
+    """
     own = declared_prefixes(sparql)
     names = prefixes.namespaces(base_iri or prefixes.BASE)
-    lines = [f"PREFIX {name}: <{iri}>" for name, iri in names.items() if name not in own]
-    has_base = "BASE" in sparql_text.keywords(sparql)
-    return "\n".join([*([f"BASE <{base_iri}>"] if base_iri and not has_base else []), *lines, sparql])
+    lines = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in names.items() if name not in own)
+    after_base = _after_base(sparql)
+    if after_base is None:
+        return (f"BASE <{base_iri}>\n" if base_iri else "") + lines + sparql
+    return sparql[:after_base] + "\n" + lines + sparql[after_base:]
+
+
+def _after_base(sparql: str) -> int | None:
+    """Where the query's own ``BASE <iri>`` ends (None: it has none)."""
+    seen_base = False
+    for token in sparql_text.tokens(sparql):
+        if token.kind in ("space", "comment"):
+            continue
+        if seen_base and token.kind == "iri":
+            return token.end
+        seen_base = token.kind == "word" and token.text.upper() == "BASE"
+    return None
+
+
+def without_dataset_clauses(sparql: str) -> str:
+    """``sparql`` with its ``FROM`` and ``FROM NAMED`` clauses blanked out: a protocol dataset replaces them, which
+    Virtuoso does not do by itself.
+
+    >>> " ".join(without_dataset_clauses("SELECT * FROM <http://x/g> FROM NAMED ex:h { ?s ?p '<FROM>' }").split())
+    "SELECT * { ?s ?p '<FROM>' }"
+    """
+    text, clause = list(sparql), False
+    for token in sparql_text.tokens(sparql):
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "FROM" or (clause and (word == "NAMED" or token.kind in ("space", "comment"))):
+            clause = True
+        elif clause and token.kind in ("iri", "pname"):
+            clause = False
+        else:
+            clause = False
+            continue
+        text[token.start : token.end] = " " * (token.end - token.start)
+    return "".join(text)
 
 
 def _iris(iris: tuple[str, ...] | None) -> list[str]:
@@ -341,6 +380,11 @@ def _iris(iris: tuple[str, ...] | None) -> list[str]:
     return list(iris or ()) or [NO_GRAPH]
 
 
+def dataset_given(dataset: Dataset | None) -> bool:
+    """Whether the protocol gives a dataset (which replaces the query's own)."""
+    return dataset is not None and (dataset.default_graphs is not None or dataset.named_graphs is not None)
+
+
 def dataset_form(sparql: str, dataset: Dataset | None, served: Iterable[str]) -> dict[str, list[str]]:
     """The protocol parameters that give the store our dataset (see module doc).
 
@@ -349,7 +393,8 @@ def dataset_form(sparql: str, dataset: Dataset | None, served: Iterable[str]) ->
     >>> dataset_form("SELECT * { ?s ?p ?o }", Dataset(("http://x/g",)), [])
     {'default-graph-uri': ['http://x/g'], 'named-graph-uri': ['urn:migkg:no-graph']}
     """
-    if dataset is not None and (dataset.default_graphs is not None or dataset.named_graphs is not None):
+    if dataset_given(dataset):
+        assert dataset is not None
         return {"default-graph-uri": _iris(dataset.default_graphs), "named-graph-uri": _iris(dataset.named_graphs)}
     if "FROM" in sparql_text.keywords(sparql):
         return {}
@@ -392,7 +437,8 @@ def reserialize(
     if kind == "graph":
         store = ox.Store()
         store.bulk_load(body, format=ox.RdfFormat.N_TRIPLES)
-        result: object = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        # ordered by subject: pyoxigraph's JSON-LD writer makes one node per run of a subject's triples
+        result: object = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?s")
     else:
         result = ox.parse_query_results(normalised_json(body.read(), kind), format=ox.QueryResultsFormat.JSON)
     assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples)
@@ -484,7 +530,9 @@ class RemoteStore:
         headers = {"Accept": _GRAPH_ACCEPT if kind == "graph" else _RESULTS_ACCEPT}
         with tempfile.TemporaryFile() as answer:
             with self._access.reading():
-                form = {"query": with_prologue(sparql, base_iri), **dataset_form(sparql, dataset, self._served())}
+                given = dataset_form(sparql, dataset, self._served())
+                text = without_dataset_clauses(sparql) if dataset_given(dataset) else sparql
+                form = {"query": with_prologue(text, base_iri), **given}
                 self._fetch(remote, form, headers, answer, cancelled)
             answer.seek(0)
             try:

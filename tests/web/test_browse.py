@@ -16,7 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.backends]
 
 HEAD = prefixes.sparql_header(("mig", "country", "topic", "rdf"))
 
