@@ -156,3 +156,19 @@ def test_fail_cli_publish_naming_an_unreachable_store(capsys: pytest.CaptureFixt
     assert f"FAILED publishing release fixture-20260101T000000Z into the store: The SPARQL store at {url}" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_publish_a_value_written_twice_as_the_store_keeps_it(kind: str, tmp_path: Path) -> None:
+    """``"01"`` and ``"1"`` as xsd:integer are two triples of the release and one in the store: published, verified."""
+    snapshot = tmp_path / SNAPSHOT
+    integer = f"<{prefixes.XSD}integer>"
+    snapshot.write_text(f'<{A}> <{P}> "01"^^{integer} <{G1}> .\n<{A}> <{P}> "1"^^{integer} <{G1}> .\n', "utf-8")
+    running = stores.start_virtuoso(tmp_path / kind) if kind == "virtuoso" else stores.start_oxigraph(tmp_path / kind)
+    remote = Remote(endpoints(running))
+    try:
+        publish(remote, snapshot, {G1: 2}, prefixes.BASE)
+        assert remote.counts([G1]) == {G1: 1}
+    finally:
+        remote.close()
+        running.stop()
