@@ -46,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from server import media, prefixes
+from server import media, partitions, prefixes
 from server.media import QueryForm
 from server.store import results, sparql_text
 from server.store.base import (
@@ -260,6 +260,16 @@ def publish(remote: Remote, snapshot: Path, expected: Mapping[str, int], base_ir
     remote.put_graph(UNION_GRAPH, union)
     by_value = {**value_counts(graphs), UNION_GRAPH: value_counts({UNION_GRAPH: union})[UNION_GRAPH]}
     verify(remote, {**expected, UNION_GRAPH: len(union)}, by_value)
+    refresh_partitions(remote)
+
+
+def refresh_partitions(remote: Remote) -> None:
+    """``graph/void`` computed again in the store from the union graph (``server.partitions``'s updates, each
+    with ``USING`` the union graph: an update's default graph is the store's own)."""
+    remote.drop_graph(prefixes.GRAPH_VOID)
+    for update in partitions.UPDATES:
+        head, where, rest = update.partition(" WHERE ")
+        remote.update(f"{head} USING <{UNION_GRAPH}>{where}{rest}")
 
 
 def value_counts(graphs: Mapping[str, Iterable[ox.Triple]]) -> dict[str, int]:
@@ -503,7 +513,7 @@ class RemoteStore:
         return self._remote
 
     def _served(self) -> list[str]:
-        return [*self._release_graphs, *self._loaded.sizes]
+        return [*self._release_graphs, *self._loaded.sizes, prefixes.GRAPH_VOID]
 
     def _follow_partners(self, remote: Remote) -> None:
         """Write the partner graphs of the current generation through to the store, if a commit moved it."""
@@ -619,6 +629,8 @@ def write_through(remote: Remote, old: PartnerSnapshot, new: PartnerSnapshot) ->
             remote.update(include(graph))
         else:
             remote.drop_graph(graph)
+    if changed:
+        refresh_partitions(remote)
 
 
 def include(graph: str) -> str:

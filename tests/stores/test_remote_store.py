@@ -66,7 +66,7 @@ def test_count_a_triple_of_two_graphs_once_in_the_default_graph(store: RemoteSto
 
 def test_see_only_served_graphs_in_graph_patterns(store: RemoteStore) -> None:
     rows = select(store, "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
-    assert [row["g"]["value"] for row in rows] == [G1, G2]
+    assert [row["g"]["value"] for row in rows] == [G1, G2, prefixes.GRAPH_VOID]  # as the embedded store: VoID too
 
 
 def test_honour_a_query_own_from(store: RemoteStore) -> None:
@@ -98,6 +98,7 @@ def test_write_partner_graph_through_to_store_and_union(
         storage.commit(PARTNER_GRAPH, [triple], [])
         assert [r["v"]["value"] for r in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["from acme", "v", "w"]
         assert PARTNER_GRAPH in store.graphs()
+        assert [row["n"]["value"] for row in select(store, PROPERTY_TRIPLES)] == ["3"]
         storage.delete(PARTNER_GRAPH)
         assert [r["v"]["value"] for r in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["v", "w"]
         graphs = select(store, "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")
@@ -172,3 +173,10 @@ def test_publish_a_value_written_twice_as_the_store_keeps_it(kind: str, tmp_path
     finally:
         remote.close()
         running.stop()
+
+
+PROPERTY_TRIPLES = f"SELECT ?n {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?x void:property <{P}> ; void:triples ?n }} }}"
+
+
+def test_count_property_partitions_of_the_union_in_the_void_graph(store: RemoteStore) -> None:
+    assert [row["n"]["value"] for row in select(store, PROPERTY_TRIPLES)] == ["2"]
