@@ -159,11 +159,13 @@ class Remote:
             try:
                 request = self._client.build_request(method, url, **kwargs)
                 response = self._client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # transient: tried again
+                failure = f"{type(error).__name__}: {error}"
+                continue
             except httpx.ReadTimeout:
                 raise QueryTimeout(self.endpoints.timeout) from None
             except httpx.TransportError as error:
-                failure = f"{type(error).__name__}: {error}"
-                continue
+                raise StoreUnavailable(f"The SPARQL store at {shown(url)} failed to answer: {error}") from None
             if response.status_code in RETRIED_STATUSES:
                 failure = f"HTTP {response.status_code}"
                 response.close()
@@ -501,7 +503,7 @@ class RemoteStore:
         self._loaded = EMPTY
         self._access = ReadersWriter()
         self._follow_lock = threading.Lock()
-        self._stale_partners = True  # partner graphs the store holds from before are dropped once
+        self._stale_partners = partners_dir is not None  # partner graphs the store holds from before: dropped once
 
     @property
     def release_graphs(self) -> dict[str, int]:

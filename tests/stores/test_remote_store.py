@@ -4,10 +4,14 @@ and a store that cannot be reached named (never with its credentials)."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -18,7 +22,7 @@ from server.cli import publish_remote
 from server.partners.storage import PartnerStorage
 from server.release import METADATA, SNAPSHOT, Release
 from server.settings import Settings
-from server.store.base import StoreUnavailable
+from server.store.base import StoreUnavailable, UnsupportedQuery
 from server.store.remote import Endpoints, PublishError, Remote, RemoteStore, publish, verify
 from tools import stores
 from tools.loopback import free_port
@@ -180,3 +184,52 @@ PROPERTY_TRIPLES = f"SELECT ?n {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?x void:prope
 
 def test_count_property_partitions_of_the_union_in_the_void_graph(store: RemoteStore) -> None:
     assert [row["n"]["value"] for row in select(store, PROPERTY_TRIPLES)] == ["2"]
+
+
+class Flaky(http.server.BaseHTTPRequestHandler):
+    """A store in trouble: answers the first requests with the statuses queued in ``server.statuses``, then an ASK
+    result; counts every request it gets."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server: Any = self.server
+        server.requests += 1
+        status = server.statuses.pop(0) if server.statuses else 200
+        body = b'{"head":{},"boolean":true}' if status == 200 else b"not now"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def flaky_store(statuses: list[int]) -> Iterator[tuple[RemoteStore, Any]]:
+    served: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    served.requests, served.statuses = 0, statuses
+    thread = threading.Thread(target=served.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{served.server_address[1]}/sparql"
+    store = RemoteStore(Endpoints(url, url, timeout=5), {})
+    try:
+        yield store, served
+    finally:
+        store.close()
+        served.shutdown()
+        served.server_close()
+
+
+def test_retry_a_query_after_transient_503_and_504() -> None:
+    with flaky_store([503, 504]) as (store, served):
+        assert json.loads(store.query("ASK {}", accept="application/sparql-results+json").body)["boolean"] is True
+        assert served.requests == 3
+
+
+def test_never_retry_a_query_the_store_refuses_with_4xx() -> None:
+    with flaky_store([400, 400]) as (store, served):
+        with pytest.raises(UnsupportedQuery, match=r"refused the query \(400\): not now"):
+            store.query("ASK {}", accept=None)
+        assert served.requests == 1
