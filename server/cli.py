@@ -48,13 +48,35 @@ def cmd_build(settings: Settings, args: argparse.Namespace, *, publish: bool = T
     _say(f"total {total:.2f} s ({steps})")
     if result.release:
         _say(f"release: {result.release}")
+    if publish and result.release and settings.store == "remote":
+        return publish_remote(settings, Path(result.release))
+    return 0
+
+
+def publish_remote(settings: Settings, release_dir: Path) -> int:
+    """Put the release into the SPARQL store of ``MIGKG_STORE_*``, graph by graph, and check the counts."""
+    from server.release import Release
+    from server.store.base import StoreError
+    from server.store.remote import Endpoints, PublishError, Remote, publish, shown
+
+    release, endpoints = Release.open(release_dir), Endpoints.of(settings)
+    remote = Remote(endpoints)
+    try:
+        publish(remote, release.snapshot, release.metadata.graphs, settings.base_iri, progress=_say)
+    except (PublishError, StoreError) as e:
+        _say(f"\nFAILED publishing release {release.id} into the store: {e}")
+        return 1
+    finally:
+        remote.close()
+    _say(f"published into {shown(endpoints.query)}: {len(release.metadata.graphs)} graphs, counts verified")
     return 0
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     from server.release import NoReleaseError, open_current
-    from server.store.base import StoreError
+    from server.store.base import Store, StoreError
     from server.store.embedded import EmbeddedStore
+    from server.store.remote import Endpoints, RemoteStore
 
     text = sys.stdin.read() if args.file in (None, "-") else Path(args.file).read_text(encoding="utf-8")
     accept = media.accept_for_format(args.format) if args.format else None
@@ -62,7 +84,12 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         _say(f"unknown format {args.format!r}; use one of: {', '.join(f.suffix for f in media.FORMATS)}")
         return 2
     try:
-        store = EmbeddedStore(open_current(settings.current_release).snapshot, settings.partner_graphs_dir)
+        release = open_current(settings.current_release)
+        store: Store = (
+            RemoteStore(Endpoints.of(settings), release.metadata.graphs, settings.partner_graphs_dir)
+            if settings.store == "remote"
+            else EmbeddedStore(release.snapshot, settings.partner_graphs_dir)
+        )
         outcome = store.query(text, accept=accept, base_iri=settings.base_iri)
     except (NoReleaseError, StoreError) as e:
         _say(f"error: {e}")

@@ -6,9 +6,9 @@ Nothing else in the package reads ``os.environ``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server import prefixes
@@ -143,6 +143,27 @@ class Settings(BaseSettings):
         description="Without a public URL, Host names accepted besides the address a request came in on and "
         "loopback names, comma-separated; any other Host is 400.",
     )
+
+    # The store (server.store.remote): the embedded one, or an existing SPARQL 1.1 store reached over HTTP.
+    store: Literal["embedded", "remote"] = Field(
+        "embedded", description="embedded: pyoxigraph in worker processes; remote: the SPARQL store at the URLs below."
+    )
+    store_query_url: str | None = Field(None, description="The remote store's SPARQL 1.1 Protocol query endpoint.")
+    store_update_url: str | None = Field(
+        None, description="The remote store's SPARQL 1.1 Update endpoint (default: the query endpoint)."
+    )
+    store_gsp_url: str | None = Field(
+        None, description="The remote store's Graph Store Protocol endpoint (unset: whole graphs go by Update)."
+    )
+    store_user: str | None = Field(None, description="User for the remote store (HTTP basic authentication).")
+    store_password: SecretStr | None = Field(None, description="Password for the remote store; never logged.")
+
+    @model_validator(mode="after")
+    def _remote_store(self) -> Settings:
+        """A remote store needs at least its query URL."""
+        if self.store == "remote" and not self.store_query_url:
+            raise ValueError("MIGKG_STORE=remote needs MIGKG_STORE_QUERY_URL (and MIGKG_STORE_UPDATE_URL to publish)")
+        return self
 
     @field_validator("service_allowlist", mode="before")
     @classmethod

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import backends
 import pytest
+from backends import EMBEDDED, PublishedStores
 
 from server.release import Release, open_current
 from server.settings import REPO_ROOT, Settings
@@ -62,6 +64,25 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stores
     store = stores.start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
     yield store
     store.stop()
+
+
+@pytest.fixture(scope="session")
+def published_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedStores]:
+    """Virtuoso and the Oxigraph server, each started (in its own data directory) once per release published into
+    it, on first use; stopped after the session."""
+    running = PublishedStores(tmp_path_factory.mktemp("published-stores"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store a server or app runs on: ``embedded`` unless the module is marked ``backends`` (then each)."""
+    return str(getattr(request, "param", EMBEDDED))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends.parametrise(metafunc)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

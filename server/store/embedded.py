@@ -47,7 +47,7 @@ from server.store.base import (
 from server.store.partners import EMPTY, PartnerGraphs
 
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-_NO_FEDERATION = (
+NO_FEDERATION = (
     "Federated queries (SERVICE) are not supported by this endpoint; "
     "query each service separately and combine the results."
 )
@@ -82,7 +82,7 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     return unions.form(store, unions.SERVED)
 
 
-class _ReadersWriter:
+class ReadersWriter:
     """Many readers at once, or one writer; a waiting writer holds back new readers."""
 
     def __init__(self) -> None:
@@ -127,7 +127,7 @@ class EmbeddedStore:
         partitions.refresh(self._store)
         self._partners = PartnerGraphs(partners_dir)
         self._loaded = EMPTY
-        self._access = _ReadersWriter()
+        self._access = ReadersWriter()
         self._follow_partners()
 
     @property
@@ -162,7 +162,7 @@ class EmbeddedStore:
         if sparql_text.looks_like_update(sparql):
             raise UpdateForbidden()
         if sparql_text.uses_service(sparql):
-            raise UnsupportedQuery(_NO_FEDERATION)
+            raise UnsupportedQuery(NO_FEDERATION)
         try:
             self._follow_partners()
         except Exception as error:  # unreadable partner storage: this query fails, the store keeps serving

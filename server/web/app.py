@@ -8,7 +8,8 @@ modules beside this one; what a page shows is built in ``views``.
 ``uvicorn --factory server.web.app:app_from_env`` serves the current release: the factory reads the
 release metadata (failing at once, with the command to run, if there is none) and the lifespan starts a
 ``WorkerPool`` over its snapshot (workers load in the background; ``/healthz`` is 503 until one is
-ready) and closes it on shutdown. A store passed in is used as it is and left to its owner to close.
+ready), or with ``MIGKG_STORE=remote`` a ``RemoteStore`` over the SPARQL store the release was published into, and
+closes it on shutdown. A store passed in is used as it is and left to its owner to close.
 With a release, the lifespan also gives the service its partner writer (``server.partners.process``: started at
 once when the app runs its own worker pool, else on the first write) and stops it on shutdown. An app running its
 own worker pool follows ``build/current`` (``web.switching``): a release switched to while it runs is served
@@ -34,6 +35,7 @@ from server.release import Release, serving_release
 from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
+from server.store.remote import Endpoints, RemoteStore
 from server.web import auth, errors, observability, switching
 from server.web.deps import Service
 from server.web.hosts import Hosts
@@ -142,10 +144,13 @@ def start_pool(settings: Settings, release: Release) -> WorkerPool:
 
 @asynccontextmanager
 async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
-    """The lifespan: a ``WorkerPool`` over the release's snapshot when the service has no store; the pool served at
-    shutdown (another one after a release switch) closed after."""
+    """The lifespan: a ``WorkerPool`` over the release's snapshot (or a ``RemoteStore`` with ``MIGKG_STORE=remote``)
+    when the service has no store; the store served at shutdown (another one after a release switch) closed after."""
     owned = service.store is None
-    if owned:
+    if owned and service.settings.store == "remote":
+        assert service.release is not None
+        service.store = remote_store(service.settings, service.release)
+    elif owned:
         assert service.release is not None
         service.store = start_pool(service.settings, service.release)
     try:
@@ -154,6 +159,11 @@ async def worker_pool(service: Service, app: FastAPI) -> AsyncIterator[None]:
         if owned and service.store is not None:
             store, service.store = service.store, None
             store.close()
+
+
+def remote_store(settings: Settings, release: Release) -> RemoteStore:
+    """The release as published into the SPARQL store of ``MIGKG_STORE_*`` (``migkg build`` put it there)."""
+    return RemoteStore(Endpoints.of(settings), release.metadata.graphs, settings.partner_graphs_dir)
 
 
 @asynccontextmanager
@@ -177,8 +187,10 @@ async def partner_writer(service: Service) -> AsyncIterator[None]:
 @asynccontextmanager
 async def following(service: Service, owned: bool) -> AsyncIterator[None]:
     """With its own worker pool and a release, the app follows ``build/current`` (``web.switching``) until shutdown
-    (``Settings.release_poll`` 0: never)."""
-    if not owned or service.release is None or service.settings.release_poll == 0:
+    (``Settings.release_poll`` 0: never). Over a remote store it does not: the store holds the release that
+    ``migkg build`` published into it, and a switch there is a new publication."""
+    remote = service.settings.store == "remote"
+    if not owned or remote or service.release is None or service.settings.release_poll == 0:
         yield
         return
     async with anyio.create_task_group() as group:

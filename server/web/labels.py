@@ -90,7 +90,8 @@ def labels_query(iris: Iterable[str]) -> str:
         f"SELECT ?x ?label ?kind ?coined WHERE {{ VALUES ?x {{ {iri_values(iris)} }} "
         "{ ?x rdfs:label ?label BIND('label' AS ?kind) } UNION { ?x skos:prefLabel ?label BIND('label' AS ?kind) } "
         "UNION { ?x skos:altLabel ?label BIND('alt' AS ?kind) } UNION { ?x mig:acronym ?label BIND('alt' AS ?kind) } "
-        f"BIND(EXISTS {{ ?x mig:displayName ?label }} && NOT EXISTS {{ {_PRINTED} }} AS ?coined) }}"
+        # IF rather than `EXISTS … && NOT EXISTS …`, which Virtuoso 7 cannot compile (SQ074; docs/stores.md)
+        f"BIND(IF(EXISTS {{ ?x mig:displayName ?label }}, NOT EXISTS {{ {_PRINTED} }}, false) AS ?coined) }}"
     )
 
 

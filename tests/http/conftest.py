@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from backends import PublishedStores
 from partner_server import ACME_ORIGIN, BEE_ORIGIN, PartnerServer, add_partner, migkg, start
-from uvicorn_server import Server, start_server
+from uvicorn_server import FIXTURE, Server, start_server
 
 from server.release import Release
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The endpoint as deployed: two query workers, a generous deadline."""
-    running = start_server(tmp_path_factory.mktemp("server"), query_workers="2", query_timeout="20")
+def server(
+    backend: str, published_stores: PublishedStores, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The endpoint as deployed: two query workers, a generous deadline; on each backend in a module marked
+    ``backends`` (the fixture release published into the store)."""
+    store = published_stores.settings(backend, FIXTURE)
+    running = start_server(tmp_path_factory.mktemp(f"server-{backend}"), query_workers="2", query_timeout="20", **store)
     yield running
     running.stop()
 

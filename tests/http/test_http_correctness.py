@@ -18,7 +18,7 @@ from uvicorn_server import Server, start_server
 
 from server import prefixes
 
-pytestmark = [pytest.mark.http, pytest.mark.xdist_group("http")]
+pytestmark = [pytest.mark.http, pytest.mark.backends, pytest.mark.xdist_group("http")]
 
 ECU = "/doc/country/ecu"
 ASK = "/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"

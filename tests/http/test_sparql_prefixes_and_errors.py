@@ -17,7 +17,11 @@ from uvicorn_server import Server
 
 from server import prefixes
 
-pytestmark = [pytest.mark.http, pytest.mark.xdist_group("http")]  # the session's `server`, as the protocol tests
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.backends,
+    pytest.mark.xdist_group("http"),
+]  # the session's `server`, as the protocol tests
 
 ECU = prefixes.ID + "country/ecu"
 CUENCA = prefixes.ID + "place/cuenca"

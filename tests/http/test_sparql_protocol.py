@@ -20,6 +20,7 @@ import negotiation_cases
 import pyoxigraph as ox
 import pytest
 import rdflib
+from backends import EMBEDDED
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, RDFXML, TURTLE, XML, SPARQLWrapper
 from uvicorn_server import FIXTURE, Server, start_server, unloadable_release, wait_workers_loaded
 from waiting import wait_until
@@ -27,7 +28,7 @@ from waiting import wait_until
 from server import prefixes
 from server.release import Release
 
-pytestmark = [pytest.mark.http, pytest.mark.xdist_group("http")]  # one set of servers under -n
+pytestmark = [pytest.mark.http, pytest.mark.backends, pytest.mark.xdist_group("http")]  # one set of servers under -n
 
 RELEASE = Release.open(FIXTURE)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -294,6 +295,7 @@ def test_carry_release_id_on_every_response(server: Server, method: str, path: s
     assert response.headers["x-migkg-release"] == RELEASE.id
 
 
+@pytest.mark.backends(EMBEDDED)  # the worker pool's figures
 def test_report_health_with_release_id(server: Server) -> None:
     wait_workers_loaded(server, 2)
     response = httpx.get(server.url + "/healthz")

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+from backends import EMBEDDED, PublishedStores
 
 from server.release import Release
 from server.settings import Settings
@@ -19,7 +20,12 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture(scope="module")
-def client(release: Release, repo_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(repo_settings, EmbeddedStore(release.snapshot), release=release)
+def client(
+    release: Release, repo_settings: Settings, backend: str, published_stores: PublishedStores
+) -> Iterator[TestClient]:
+    """The app over the built release, on each backend in a module marked ``backends``."""
+    store = EmbeddedStore(release.snapshot) if backend == EMBEDDED else published_stores.remote_store(backend, release)
+    app = create_app(repo_settings, store, release=release)
     with TestClient(app) as test_client:
         yield test_client
+    store.close()

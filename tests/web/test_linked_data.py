@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.backends]
 
 WORKSHOP = "event/gfmd-2011-san-salvador-workshop"
 

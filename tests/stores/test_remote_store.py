@@ -1,0 +1,235 @@
+"""The remote store backend (server.store.remote) against real stores on loopback: a release published graph by graph
+and verified by counts, the union default graph a set, a user's FROM still honoured, partner graphs written through,
+and a store that cannot be reached named (never with its credentials)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from backends import PublishedStores, endpoints
+
+from server import prefixes
+from server.cli import publish_remote
+from server.partners.storage import PartnerStorage
+from server.release import METADATA, SNAPSHOT, Release
+from server.settings import Settings
+from server.store.base import StoreUnavailable, UnsupportedQuery
+from server.store.remote import Endpoints, PublishError, Remote, RemoteStore, publish, verify
+from tools import stores
+from tools.loopback import free_port
+
+pytestmark = [pytest.mark.http, pytest.mark.stores, pytest.mark.xdist_group("stores")]
+
+STORES = ("virtuoso", "oxigraph")
+A, P = "http://x.example/a", "http://x.example/p"
+G1, G2 = prefixes.GRAPH + "one", prefixes.GRAPH + "two"
+# The same triple in two graphs, and one more in the second: the union holds two triples, not three.
+NQUADS = f'<{A}> <{P}> "v" <{G1}> .\n<{A}> <{P}> "v" <{G2}> .\n<{A}> <{P}> "w" <{G2}> .\n'
+PARTNER_GRAPH = prefixes.GRAPH_PARTNER + "acme/offices"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
+
+
+@pytest.fixture(scope="module")
+def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """A release of two graphs sharing a triple."""
+    path = tmp_path_factory.mktemp("tiny-release")
+    (path / SNAPSHOT).write_text(NQUADS, encoding="utf-8")
+    metadata = {"release": "tiny", "created": "2026-01-01T00:00:00Z", "base_iri": prefixes.BASE,
+                "graphs": {G1: 1, G2: 2}, "files": {}}  # fmt: skip
+    (path / METADATA).write_text(json.dumps(metadata), encoding="utf-8")
+    return Release.open(path)
+
+
+@pytest.fixture(params=STORES)
+def store(
+    request: pytest.FixtureRequest, published_stores: PublishedStores, tiny_release: Release
+) -> Iterator[RemoteStore]:
+    running = published_stores.remote_store(request.param, tiny_release)
+    yield running
+    running.close()
+
+
+def select(store: RemoteStore, query: str) -> list[dict[str, dict[str, str]]]:
+    body = store.query(query, accept="application/sparql-results+json").body
+    rows: list[dict[str, dict[str, str]]] = json.loads(body)["results"]["bindings"]
+    return rows
+
+
+def test_count_a_triple_of_two_graphs_once_in_the_default_graph(store: RemoteStore) -> None:
+    assert [row["v"]["value"] for row in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["v", "w"]
+
+
+def test_see_only_served_graphs_in_graph_patterns(store: RemoteStore) -> None:
+    rows = select(store, "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+    assert [row["g"]["value"] for row in rows] == [G1, G2, prefixes.GRAPH_VOID]  # as the embedded store: VoID too
+
+
+def test_honour_a_query_own_from(store: RemoteStore) -> None:
+    rows = select(store, f"SELECT ?v FROM <{G1}> {{ ?s ?p ?v }}")
+    assert [row["v"]["value"] for row in rows] == ["v"]
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_fail_publish_loudly_when_a_graph_count_differs(
+    kind: str, published_stores: PublishedStores, tiny_release: Release
+) -> None:
+    remote = Remote(endpoints(published_stores.store(kind, tiny_release.path)))
+    try:
+        with pytest.raises(PublishError, match=f"<{G2}>: 2 triples in the store, 3 in the release"):
+            verify(remote, {G1: 1, G2: 3})
+    finally:
+        remote.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_write_partner_graph_through_to_store_and_union(
+    kind: str, tmp_path: Path, published_stores: PublishedStores, tiny_release: Release
+) -> None:
+    storage = PartnerStorage(tmp_path / "partner-graphs")
+    ep = endpoints(published_stores.store(kind, tiny_release.path))
+    store = RemoteStore(ep, tiny_release.metadata.graphs, tmp_path / "partner-graphs")
+    triple = ox.Triple(ox.NamedNode(A), ox.NamedNode(P), ox.Literal("from acme"))
+    try:
+        storage.commit(PARTNER_GRAPH, [triple], [])
+        assert [r["v"]["value"] for r in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["from acme", "v", "w"]
+        assert PARTNER_GRAPH in store.graphs()
+        assert [row["n"]["value"] for row in select(store, PROPERTY_TRIPLES)] == ["3"]
+        storage.delete(PARTNER_GRAPH)
+        assert [r["v"]["value"] for r in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["v", "w"]
+        graphs = select(store, "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")
+        assert PARTNER_GRAPH not in [row["g"]["value"] for row in graphs]
+    finally:
+        store.close()
+
+
+def test_publish_the_fixture_release_with_counts_verified(published_stores: PublishedStores) -> None:
+    fixture = Release.open(FIXTURE)
+    running = published_stores.store("oxigraph", fixture.path)
+    remote = Remote(endpoints(running))
+    try:
+        publish(remote, fixture.snapshot, fixture.metadata.graphs, prefixes.BASE)  # again: graphs replaced, not added
+        assert remote.counts(fixture.metadata.graphs) == fixture.metadata.graphs
+    finally:
+        remote.close()
+
+
+def test_name_the_unreachable_store_without_its_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    store = RemoteStore(Endpoints(url, url, user="dba", password="s3cret-pw", timeout=2), {})
+    caplog.set_level(logging.DEBUG)
+    try:
+        with pytest.raises(StoreUnavailable, match=f"The SPARQL store at {url} cannot be reached") as raised:
+            store.query("ASK {}", accept=None)
+    finally:
+        store.close()
+    assert "s3cret-pw" not in str(raised.value) + caplog.text + repr(store._endpoints)
+
+
+def remote_settings(query_url: str, update_url: str, gsp_url: str | None = None) -> Settings:
+    return Settings(store="remote", store_query_url=query_url, store_update_url=update_url, store_gsp_url=gsp_url)
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["gsp", "update-only"])
+def test_publish_release_from_cli_with_counts_verified(
+    graph_store: bool, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    running = stores.start_oxigraph(tmp_path / "oxigraph")
+    try:
+        settings = remote_settings(running.query_url, running.update_url, running.gsp_url if graph_store else None)
+        assert publish_remote(settings, FIXTURE) == 0
+        assert "counts verified" in capsys.readouterr().err
+        graphs = Release.open(FIXTURE).metadata.graphs
+        remote = Remote(endpoints(running))
+        assert remote.counts(graphs) == graphs
+        remote.close()
+    finally:
+        running.stop()
+
+
+def test_fail_cli_publish_naming_an_unreachable_store(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    assert publish_remote(remote_settings(url, url), FIXTURE) == 1
+    assert f"FAILED publishing release fixture-20260101T000000Z into the store: The SPARQL store at {url}" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_publish_a_value_written_twice_as_the_store_keeps_it(kind: str, tmp_path: Path) -> None:
+    """``"01"`` and ``"1"`` as xsd:integer are two triples of the release and one in the store: published, verified."""
+    snapshot = tmp_path / SNAPSHOT
+    integer = f"<{prefixes.XSD}integer>"
+    snapshot.write_text(f'<{A}> <{P}> "01"^^{integer} <{G1}> .\n<{A}> <{P}> "1"^^{integer} <{G1}> .\n', "utf-8")
+    running = stores.start_virtuoso(tmp_path / kind) if kind == "virtuoso" else stores.start_oxigraph(tmp_path / kind)
+    remote = Remote(endpoints(running))
+    try:
+        publish(remote, snapshot, {G1: 2}, prefixes.BASE)
+        assert remote.counts([G1]) == {G1: 1}
+    finally:
+        remote.close()
+        running.stop()
+
+
+PROPERTY_TRIPLES = f"SELECT ?n {{ GRAPH <{prefixes.GRAPH_VOID}> {{ ?x void:property <{P}> ; void:triples ?n }} }}"
+
+
+def test_count_property_partitions_of_the_union_in_the_void_graph(store: RemoteStore) -> None:
+    assert [row["n"]["value"] for row in select(store, PROPERTY_TRIPLES)] == ["2"]
+
+
+class Flaky(http.server.BaseHTTPRequestHandler):
+    """A store in trouble: answers the first requests with the statuses queued in ``server.statuses``, then an ASK
+    result; counts every request it gets."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server: Any = self.server
+        server.requests += 1
+        status = server.statuses.pop(0) if server.statuses else 200
+        body = b'{"head":{},"boolean":true}' if status == 200 else b"not now"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def flaky_store(statuses: list[int]) -> Iterator[tuple[RemoteStore, Any]]:
+    served: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    served.requests, served.statuses = 0, statuses
+    thread = threading.Thread(target=served.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{served.server_address[1]}/sparql"
+    store = RemoteStore(Endpoints(url, url, timeout=5), {})
+    try:
+        yield store, served
+    finally:
+        store.close()
+        served.shutdown()
+        served.server_close()
+
+
+def test_retry_a_query_after_transient_503_and_504() -> None:
+    with flaky_store([503, 504]) as (store, served):
+        assert json.loads(store.query("ASK {}", accept="application/sparql-results+json").body)["boolean"] is True
+        assert served.requests == 3
+
+
+def test_never_retry_a_query_the_store_refuses_with_4xx() -> None:
+    with flaky_store([400, 400]) as (store, served):
+        with pytest.raises(UnsupportedQuery, match=r"refused the query \(400\): not now"):
+            store.query("ASK {}", accept=None)
+        assert served.requests == 1
