@@ -62,7 +62,7 @@ def module_names(package: Path) -> set[str]:
 
 def test_runtime_package_imports_and_serves_without_dev_distributions(tmp_path: Path) -> None:
     blocked = dev_only_modules()
-    assert {"httpx", "playwright", "pytest", "SPARQLWrapper", "mypy", "xdist"} <= blocked
+    assert {"playwright", "pytest", "SPARQLWrapper", "mypy", "xdist"} <= blocked  # httpx is runtime: the remote store
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGKG_")}
     child = subprocess.run(
         [sys.executable, "-I", str(CHILD), json.dumps(sorted(blocked)), str(FIXTURE), str(tmp_path)],

@@ -100,7 +100,8 @@ def test_how_do_we_know_flags_the_passage_that_is_a_claim(client: TestClient) ->
     blocks = [b for b in dd_blocks(client.get(MADRID).text) if "2006-07-18" in b.split("<details")[0]]
     assert len(blocks) == 1
     evidence = blocks[0].split("<details", 1)[1]
-    assert '<li class="disputed">' in evidence and "one of the claims of a recorded disagreement" in evidence
+    assert re.search(r'<li class="(shared-pointer )?disputed">', evidence)
+    assert "one of the claims of a recorded disagreement" in evidence
     assert 'href="/passage/segib-montevideo-p2"' in evidence
 
 

@@ -29,6 +29,9 @@ def rules_query(entity: str) -> str:
     the term it rests on (``?via``: the stated property, the subclass, the transitive property…)."""
     e = iri_ref(entity)
     inferred = f"GRAPH graph:inferred {{ {e} ?p ?o }}"
+    # The type rules name rdf:type in the pattern and bind ?p after it: Virtuoso 7.2 cannot compile these branches
+    # in one UNION with FILTER(?p = rdf:type) in each (SP031 "equiv replaces filter but under deprecation").
+    typed = f"GRAPH graph:inferred {{ {e} a ?o }} BIND(rdf:type AS ?p)"
     stated = "FILTER(?_g != graph:inferred)"
     branches = (
         f"{inferred} {{ ?p owl:inverseOf ?via }} UNION {{ ?via owl:inverseOf ?p }} "
@@ -37,13 +40,10 @@ def rules_query(entity: str) -> str:
         'BIND("subproperty" AS ?rule)',
         f"{inferred} ?p a owl:TransitiveProperty . {e} ?p ?_y . ?_y ?p ?o FILTER(?_y != ?o) BIND(?p AS ?via) "
         'BIND("transitive" AS ?rule)',
-        f"{inferred} FILTER(?p = rdf:type) {e} a ?via . ?via rdfs:subClassOf ?o FILTER(?via != ?o) "
-        'BIND("subclass" AS ?rule)',
-        f"{inferred} FILTER(?p = rdf:type) ?via rdfs:domain ?o ; a owl:ObjectProperty . {e} ?via ?_x "
-        'BIND("domain" AS ?rule)',
-        f"{inferred} FILTER(?p = rdf:type) ?via rdfs:range ?o ; a owl:ObjectProperty . ?_x ?via {e} "
-        'BIND("range" AS ?rule)',
-        f"{inferred} FILTER(?p IN (mig:memberOf, mig:observerOf)) BIND(mig:membershipRole AS ?via) "
+        f'{typed} {e} a ?via . ?via rdfs:subClassOf ?o FILTER(?via != ?o) BIND("subclass" AS ?rule)',
+        f'{typed} ?via rdfs:domain ?o ; a owl:ObjectProperty . {e} ?via ?_x BIND("domain" AS ?rule)',
+        f'{typed} ?via rdfs:range ?o ; a owl:ObjectProperty . ?_x ?via {e} BIND("range" AS ?rule)',
+        f"VALUES ?p {{ mig:memberOf mig:observerOf }} {inferred} BIND(mig:membershipRole AS ?via) "
         'BIND("membership" AS ?rule)',
     )
     return HEAD + "SELECT DISTINCT ?p ?o ?rule ?via WHERE { " + " UNION ".join(f"{{ {b} }}" for b in branches) + " }"
