@@ -73,4 +73,6 @@ def parametrise(metafunc: pytest.Metafunc) -> None:
     test's own mark names: ``@pytest.mark.backends(EMBEDDED)`` for what only the embedded store has)."""
     mark = metafunc.definition.get_closest_marker("backends")
     if "backend" in metafunc.fixturenames and mark is not None:
-        metafunc.parametrize("backend", mark.args or BACKENDS, indirect=True, scope="session")
+        kinds = mark.args or BACKENDS
+        params = [pytest.param(k, marks=() if k == EMBEDDED else pytest.mark.stores) for k in kinds]  # make test-fast
+        metafunc.parametrize("backend", params, indirect=True, scope="session")

@@ -3,7 +3,9 @@
 Agency ``alpha`` runs server A and publishes its programme into server B with its token there; agency ``beta`` runs
 server B and publishes into A. One query on either server then joins both servers' data: its own release and the
 programme the other agency published into it, with the programme the other server holds, through SERVICE — in both
-directions.
+directions. Server A runs on each backend (``backends``: the embedded store, Virtuoso, the Oxigraph server, each
+holding the full build published by ``migkg build``'s own publish), server B on the embedded store: partner writes
+and federation work the same when the graph lives in a remote store.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from backends import PublishedStores
 from partner_server import P25Q, add_partner, graph, start
 
 from server import prefixes
 from server.release import Release
 from tools import loopback
 
-pytestmark = [pytest.mark.http, pytest.mark.build, pytest.mark.xdist_group("partner-federation")]
+pytestmark = [pytest.mark.http, pytest.mark.build, pytest.mark.backends, pytest.mark.xdist_group("partner-federation")]
 
 HEAD = prefixes.sparql_header(("mig", "rdfs"))
 
@@ -54,12 +57,16 @@ def select(server: loopback.Server, query: str) -> set[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="module")
-def twin(release: Release, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+def twin(
+    backend: str, published_stores: PublishedStores, release: Release, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Twin]:
     port_a, port_b = loopback.free_port(), loopback.free_port()
     origin_a, origin_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     state_a, state_b = tmp_path_factory.mktemp("state-a"), tmp_path_factory.mktemp("state-b")
     beta_on_a, alpha_on_b = add_partner(state_a, "beta", origin_b), add_partner(state_b, "alpha", origin_a)
-    a = start(tmp_path_factory.mktemp("server-a"), release.path, state_a, port=port_a, service_allowlist=origin_b)
+    store = published_stores.settings(backend, release.path)
+    a = start(tmp_path_factory.mktemp(f"server-a-{backend}"), release.path, state_a, port=port_a,
+              service_allowlist=origin_b, **store)  # fmt: skip
     try:
         b = start(tmp_path_factory.mktemp("server-b"), release.path, state_b, port=port_b,
                   service_allowlist=origin_a)  # fmt: skip
