@@ -272,6 +272,14 @@ class ReportsWorkers(Protocol):
 
 
 @runtime_checkable
+class ProbesReachability(Protocol):
+    """A store across a network hop that can say, with one cheap request, whether it answers now: None when it
+    does, else why not (naming the URL, never credentials)."""
+
+    def probe(self) -> str | None: ...
+
+
+@runtime_checkable
 class SpoolsResults(Protocol):
     """A store that cuts a result at ``limits`` and hands it over in a file (rewound; the caller closes it) rather
     than in the outcome's body (left empty); setting ``cancelled`` stops the query (QueryCancelled) where the store

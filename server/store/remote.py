@@ -78,6 +78,7 @@ RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 ATTEMPTS: Final = 4
 BACKOFF: Final = 0.25  # seconds before the first retry, doubled for each next one
 CONNECT_TIMEOUT: Final = 5.0
+PROBE_TIMEOUT: Final = 2.0  # /healthz's ASK {}: a balancer polls it, and a store slower than this is not ready
 CHUNK: Final = 65_536
 _GRAPH_ACCEPT: Final = media.N_TRIPLES.media_type
 _RESULTS_ACCEPT: Final = media.SPARQL_JSON.media_type
@@ -181,6 +182,19 @@ class Remote:
             return
         log.warning("store unreachable: %s %s (%s)", method, shown(url), failure)
         raise StoreUnavailable(f"The SPARQL store at {shown(url)} cannot be reached ({failure}); try again later.")
+
+    def probe(self) -> str | None:
+        """One ``ASK {}`` to the query URL, never tried again and bounded by ``PROBE_TIMEOUT``: None when the store
+        answers it, else why not (``/healthz``)."""
+        url = self.endpoints.query
+        try:
+            response = self._client.post(url, data={"query": "ASK {}"}, timeout=PROBE_TIMEOUT,
+                                         headers={"Accept": _RESULTS_ACCEPT})  # fmt: skip
+        except httpx.TransportError as error:
+            return f"The SPARQL store at {shown(url)} cannot be reached ({type(error).__name__})."
+        if response.status_code >= 400:
+            return f"The SPARQL store at {shown(url)} answered a probe with HTTP {response.status_code}."
+        return None
 
     def check(self, response: httpx.Response, what: str) -> None:
         """Fail with the store's own words when it refused ``what``."""
@@ -611,6 +625,9 @@ class RemoteStore:
 
     def ready(self) -> bool:
         return self._remote is not None
+
+    def probe(self) -> str | None:
+        return self._require().probe() if self._remote is not None else "The store is closed."
 
     def close(self) -> None:
         remote, self._remote = self._remote, None

@@ -16,6 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from backends import PublishedStores, endpoints
+from fastapi.testclient import TestClient
 
 from server import prefixes
 from server.cli import publish_remote
@@ -24,6 +25,7 @@ from server.release import METADATA, SNAPSHOT, Release
 from server.settings import Settings
 from server.store.base import StoreUnavailable, UnsupportedQuery
 from server.store.remote import Endpoints, PublishError, Remote, RemoteStore, publish, verify
+from server.web.app import create_app
 from tools import stores
 from tools.loopback import free_port
 
@@ -233,3 +235,24 @@ def test_never_retry_a_query_the_store_refuses_with_4xx() -> None:
         with pytest.raises(UnsupportedQuery, match=r"refused the query \(400\): not now"):
             store.query("ASK {}", accept=None)
         assert served.requests == 1
+
+
+def test_report_a_running_store_reachable_in_healthz(store: RemoteStore, tmp_path: Path) -> None:
+    assert store.probe() is None
+    with TestClient(create_app(Settings(build_dir=tmp_path), store)) as client:
+        response = client.get("/healthz")
+    assert (response.status_code, response.json()["status"]) == (200, "ready"), response.text
+
+
+def test_report_an_unreachable_store_in_healthz_naming_its_url(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    store = RemoteStore(Endpoints(url, url, user="dba", password="s3cret-pw", timeout=2), {})
+    try:
+        with TestClient(create_app(Settings(build_dir=tmp_path), store)) as client:
+            response = client.get("/healthz")
+            live = client.get("/healthz/live")
+    finally:
+        store.close()
+    assert (response.status_code, response.json()["status"]) == (503, "unreachable")
+    assert response.json()["store_problem"].startswith(f"The SPARQL store at {url} cannot be reached")
+    assert "s3cret-pw" not in response.text and live.status_code == 200

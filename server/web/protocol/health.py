@@ -3,7 +3,8 @@
 
 Ready is 200 once a worker has loaded and while some worker is idle or no query waits; 503 while the store is
 starting, after it failed or closed, and while it is saturated (every worker busy and queries waiting), so a
-balancer sends queries elsewhere. A worker pool also reports its workers (loaded, loading) and its saturation:
+balancer sends queries elsewhere. A remote store is asked ``ASK {}`` (at most 2 s) on each call: 503
+``unreachable`` with ``store_problem`` naming its URL when it does not answer. A worker pool also reports its workers (loaded, loading) and its saturation:
 workers busy, idle and reserved for cheap queries, queries waiting (all, and cheap ones), and counters of queries
 answered, stopped at the deadline, stopped for memory, cancelled by their client, failed, and of workers recycled
 and replaced.
@@ -11,10 +12,11 @@ and replaced.
 
 from __future__ import annotations
 
+import anyio.to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from server.store.base import ReportsWorkers
+from server.store.base import ProbesReachability, ReportsWorkers
 from server.web.deps import ServiceDep
 
 router = APIRouter()
@@ -35,6 +37,10 @@ async def healthz(service: ServiceDep) -> JSONResponse:
     body: dict[str, object] = {"status": status, "release": service.release_id}
     if service.release_problem is not None:
         body["release_problem"] = service.release_problem  # served, but not the release build/current names
+    if ready and isinstance(store, ProbesReachability):
+        problem = await anyio.to_thread.run_sync(store.probe)
+        if problem is not None:
+            ready, body["status"], body["store_problem"] = False, "unreachable", problem
     if isinstance(store, ReportsWorkers):
         workers = body["workers"] = store.status()
         if not ready and not any(workers.values()):
