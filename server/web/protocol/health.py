@@ -4,7 +4,8 @@
 Ready is 200 once a worker has loaded and while some worker is idle or no query waits; 503 while the store is
 starting, after it failed or closed, and while it is saturated (every worker busy and queries waiting), so a
 balancer sends queries elsewhere. A remote store is asked ``ASK {}`` (at most 2 s) on each call: 503
-``unreachable`` with ``store_problem`` naming its URL when it does not answer. A worker pool also reports its workers (loaded, loading) and its saturation:
+``unreachable`` with ``store_problem`` naming its URL when it does not answer. A worker pool also reports its
+workers (loaded, loading) and its saturation:
 workers busy, idle and reserved for cheap queries, queries waiting (all, and cheap ones), and counters of queries
 answered, stopped at the deadline, stopped for memory, cancelled by their client, failed, and of workers recycled
 and replaced.
