@@ -26,6 +26,10 @@ HEAD = prefixes.sparql_header(("rdf", "rdfs", "xsd", "skos", "mig", "oa", "graph
 
 # Entities: anything typed with one of our classes, except the excerpt graphs' own descriptions.
 ENTITY = "?e a ?_class . FILTER(STRSTARTS(STR(?_class), STR(mig:)) && ?_class != mig:Excerpt)"
+# The same in a sub-select of its own, for the total and the page: Virtuoso 7.2 joins the bare pattern with two
+# facets' sub-selects wrongly (the OAS 2008 source and Colombia: 23 entities where there are 30, docs/stores.md).
+# The counts keep the bare pattern (right on every store, and twice as fast on ours).
+ENTITIES = f"{{ SELECT DISTINCT ?e WHERE {{ {ENTITY} }} }}"
 
 _AGENT_ACTS = "mig:implementedBy|mig:organisedBy|mig:hostedBy|mig:entrusts|mig:adoptedBy"
 
@@ -247,7 +251,7 @@ def parse(items: Iterable[tuple[str, str]], base: str) -> Selection:
 
 
 def total_query(selection: Selection) -> str:
-    return HEAD + f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {ENTITY} {selection.filters()} }}"
+    return HEAD + f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {ENTITIES} {selection.filters()} }}"
 
 
 def page_query(selection: Selection, language: str) -> str:
@@ -255,7 +259,7 @@ def page_query(selection: Selection, language: str) -> str:
     offset = (selection.page - 1) * PAGE_SIZE
     return HEAD + (
         f"SELECT ?e (MIN(LCASE(STR(COALESCE(?_l1, ?_l2, ?e)))) AS ?key) WHERE {{ "
-        f"{{ SELECT DISTINCT ?e WHERE {{ {ENTITY} {selection.filters()} }} }} "
+        f"{{ SELECT DISTINCT ?e WHERE {{ {ENTITIES} {selection.filters()} }} }} "
         f'OPTIONAL {{ ?e rdfs:label ?_l1 FILTER(LANG(?_l1) = "{language}") }} OPTIONAL {{ ?e rdfs:label ?_l2 }} '
         f"}} GROUP BY ?e ORDER BY ?key ?e LIMIT {PAGE_SIZE} OFFSET {offset}"
     )
