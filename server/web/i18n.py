@@ -38,12 +38,14 @@ LANG_PARAMETER = re.compile(r"[a-z]{2,3}")
 
 @dataclass(frozen=True)
 class Choice:
-    """What a request asked for: the interface language, the label languages best first, and the page's address."""
+    """What a request asked for: the interface language, the label languages best first, the page's address, and
+    the language chosen with ``?lang=`` if any (the navigation keeps it)."""
 
     interface: str = DEFAULT
     languages: tuple[str, ...] = (DEFAULT,)
     path: str = "/"
     query: str = ""
+    chosen: str = ""
 
 
 CURRENT: ContextVar[Choice] = ContextVar("interface_language")
@@ -62,7 +64,7 @@ def choose(lang: str | None, accept_language: str | None, path: str = "/", query
     chosen = lang if lang and LANG_PARAMETER.fullmatch(lang) else None
     languages = tuple(preferred_languages(accept_language, chosen))
     interface = next((code for code in languages if code in INTERFACE_LANGUAGES), DEFAULT)
-    return Choice(interface, languages, path, query)
+    return Choice(interface, languages, path, query, chosen or "")
 
 
 def switch_links(choice: Choice) -> list[tuple[str, str, str]]:
@@ -76,6 +78,15 @@ def switch_links(choice: Choice) -> list[tuple[str, str, str]]:
         (code, name, f"{choice.path}?{urlencode([*kept, ('lang', code)])}")
         for code, name in INTERFACE_LANGUAGES.items()
     ]
+
+
+def kept(choice: Choice) -> str:
+    """What the navigation's links add to keep a language chosen with ``?lang=`` (else Accept-Language decides).
+
+    >>> kept(choose("es", None)), kept(choose(None, "es"))
+    ('?lang=es', '')
+    """
+    return f"?{urlencode({'lang': choice.chosen})}" if choice.chosen else ""
 
 
 def catalogue(language: str) -> Catalog:

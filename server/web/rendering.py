@@ -73,7 +73,9 @@ def page(
     body = (
         environment(choice.interface)
         .get_template(template)
-        .render(release=service.release_id, language_links=i18n.switch_links(choice), **context)
+        .render(
+            release=service.release_id, language_links=i18n.switch_links(choice), keep_lang=i18n.kept(choice), **context
+        )
     )
     return HTMLResponse(body, status_code=status_code, headers=headers)
 

@@ -162,3 +162,10 @@ def test_error_page_speaks_the_chosen_language(client: TestClient) -> None:
     assert page.status_code == 400 and "Vuelva a empezar desde" in page.text
     missing = client.get("/doc/organisation/nothing-here", params={"lang": "es"})
     assert missing.status_code == 404 and "<h1>No encontrado</h1>" in missing.text
+
+
+def test_navigation_keeps_a_language_chosen_with_lang(client: TestClient) -> None:
+    chosen = site_navigation(client.get("/matrix", params={"lang": "es"}).text)
+    assert 'href="/commitments?lang=es"' in chosen and 'href="/.well-known/void"' in chosen
+    negotiated = site_navigation(client.get("/matrix", headers=SPANISH).text)
+    assert 'href="/commitments"' in negotiated  # Accept-Language needs nothing carried along
