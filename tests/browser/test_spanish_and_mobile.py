@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browsing import assert_accessible, wait_for_js
+from browsing import assert_accessible, matrix_headers_on_top, wait_for_js
 from playwright.sync_api import Page, expect
 
 from server.settings import REPO_ROOT
@@ -149,20 +149,8 @@ def test_researcher_reads_the_matrix_on_a_phone(page: Page, served: Server) -> N
         assert header is not None and abs(header["y"]) < 2, header
         country = page.locator("#matrix tbody th").first.bounding_box()
         assert country is not None and abs(country["x"]) < 2, country
-        seen = page.evaluate("""() => {
-            const at = (x, y) => document.elementFromPoint(x, y);
-            const corner = document.querySelector('#matrix thead th').getBoundingClientRect();
-            const under = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
-                .find(r => r.top < corner.bottom && r.bottom > corner.top);
-            const below = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
-                .find(r => r.top > corner.bottom + 5);
-            return {
-                corner: under ? Boolean(at(under.left + 10, Math.max(under.top, 0) + 1)?.closest('thead')) : true,
-                topic: at(corner.right + 20, corner.bottom - 20)?.closest('th.topic') !== null,
-                country: below ? at(below.left + 10, below.top + below.height / 2)?.closest('tbody th') !== null : null,
-            };
-        }""")
-        assert seen == {"corner": True, "topic": True, "country": True}, (width, seen)
+        seen = matrix_headers_on_top(page)
+        assert seen == {"under": True, "corner": True, "topic": True, "country": True}, (width, seen)
         title = page.locator("#matrix td.cell a").first.get_attribute("title") or ""
         assert "vinculados con el país por un pasaje" in title, title
         screenshot(page, "matrix-phone", width)
