@@ -12,6 +12,7 @@ varies by Accept-Language and which language it is in.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gettext
 import io
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -87,6 +89,24 @@ def kept(choice: Choice) -> str:
     ('?lang=es', '')
     """
     return f"?{urlencode({'lang': choice.chosen})}" if choice.chosen else ""
+
+
+DATE_PATTERNS = {"day": "d MMM y", "month": "MMM y", "year": "y"}
+
+
+def date_text(value: str, precision: str, language: str = DEFAULT) -> str:
+    """A date at its precision (``views.timeline``: year, month or day) as the language writes it; a value it
+    cannot read stays as it is.
+
+    >>> date_text("2007-06-04", "day"), date_text("2006-09", "month", "es"), date_text("2006", "year", "es")
+    ('4 Jun 2007', 'sept 2006', '2006')
+    """
+    try:
+        year, month, day = ([int(part) for part in value[:10].split("-")] + [1, 1])[:3]
+        when = datetime.date(year, month, day)
+    except (ValueError, TypeError):
+        return value
+    return format_date(when, DATE_PATTERNS.get(precision, "y"), locale=language)
 
 
 def catalogue(language: str) -> Catalog:

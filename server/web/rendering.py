@@ -32,6 +32,7 @@ def environment(language: str = i18n.DEFAULT) -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True  # a message's line breaks and indentation are not part of it
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["local"] = local_path
+    env.filters["date_text"] = functools.partial(i18n.date_text, language=language)
     env.globals["ui_lang"] = language
     return env
 

@@ -147,7 +147,7 @@ def test_language_switch_keeps_path_and_query(client: TestClient) -> None:
         ("/source", ["Documentos fuente", "pasajes citados"]),
         ("/def", ["La ontología de migkg", "Propiedades de objeto"]),
         ("/map", ["Mapa de países por función", "ejecutor"]),
-        ("/timeline", ["Eventos en orden cronológico", "Cuándo"]),
+        ("/timeline", ["Eventos en orden cronológico", "Cuándo", ">jul 1999</time>"]),
     ],
 )
 def test_spanish_page_shows_spanish_interface_strings(client: TestClient, path: str, spanish: list[str]) -> None:
