@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits bench-compare lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected messages bench bench-catalogue bench-attacks bench-limits bench-compare lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ test-fast: install recipes-node lint typecheck ## lint and typecheck, then the s
 
 queries-expected: build ## rewrite queries/*.csv whose answer changed, from a fresh build (then review: git diff queries/)
 	$(BIN)/python -m tools.expected_answers
+
+messages: install ## merge the templates' interface strings into each language's catalogue (server/web/locale), listing those to translate
+	$(BIN)/python -m tools.messages
 
 bench: install browser ## time each page kind (server and Chromium) over build/current; writes build/bench/pages.{json,md}
 	$(BIN)/python -m tools.bench

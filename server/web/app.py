@@ -36,7 +36,7 @@ from server.settings import Settings
 from server.store.base import Store
 from server.store.pool import WorkerLimits, WorkerPool
 from server.store.remote import Endpoints, RemoteStore
-from server.web import auth, errors, observability, switching
+from server.web import auth, errors, i18n, observability, switching
 from server.web.deps import Service
 from server.web.hosts import Hosts
 from server.web.middleware import (
@@ -200,10 +200,12 @@ async def following(service: Service, owned: bool) -> AsyncIterator[None]:
 
 
 def add_middleware(app: FastAPI, service: Service) -> None:
-    """Compression, CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs),
+    """Compression, the interface language (``web.i18n``),
+    CORS for reads and for writes, conditional GETs (tied to the release and the partner graphs),
     the hosts answered for, the release header, the security headers, HEAD, and outermost the access log and
     request metrics (the last added runs first)."""
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(i18n.RequestLanguage)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -38,8 +38,7 @@ from server.store.base import (
     StoreError,
     StoreUnavailable,
 )
-from server.web import fairness
-from server.web.labels import preferred_languages
+from server.web import fairness, i18n
 from server.web.partners import Catalogue, PartnerData
 
 if TYPE_CHECKING:
@@ -286,8 +285,8 @@ async def get_queries(request: Request, service: ServiceDep) -> Queries:
 
 
 async def get_languages(request: Request) -> list[str]:
-    """The reader's languages, best first: Accept-Language, then our fallback chain."""
-    return preferred_languages(request.headers.get("accept-language"))
+    """The reader's languages, best first: ``?lang=``, Accept-Language, then our fallback chain."""
+    return list(i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language")).languages)
 
 
 QueriesDep = Annotated[Queries, Depends(get_queries)]

@@ -11,22 +11,29 @@ from typing import Any
 import jinja2
 from fastapi.responses import HTMLResponse
 
+from server.web import i18n
 from server.web.deps import Service
 
 STATIC = Path(__file__).parent / "static"
 VARY_LANGUAGE = {"Vary": "Accept-Language"}  # pages whose labels follow Accept-Language
 
 
+JINJA_OPTIONS: dict[str, Any] = {"trim_blocks": True, "lstrip_blocks": True, "extensions": ["jinja2.ext.i18n"]}
+
+
 @functools.cache
-def environment() -> jinja2.Environment:
-    """Created on first use, not at import time."""
+def environment(language: str = i18n.DEFAULT) -> jinja2.Environment:
+    """One per interface language, created on first use, not at import time: the templates' messages in it."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("server.web", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
+        **JINJA_OPTIONS,
     )
+    env.policies["ext.i18n.trimmed"] = True  # a message's line breaks and indentation are not part of it
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["local"] = local_path
+    env.filters["date_text"] = functools.partial(i18n.date_text, language=language)
+    env.globals["ui_lang"] = language
     return env
 
 
@@ -61,8 +68,16 @@ def local_path(iri: str, base: str) -> str:
 def page(
     template: str, service: Service, *, status_code: int = 200, headers: Mapping[str, str] | None = None, **context: Any
 ) -> HTMLResponse:
-    """``template`` rendered with ``context`` and the release id."""
-    body = environment().get_template(template).render(release=service.release_id, **context)
+    """``template`` rendered with ``context``, the release id, and in the request's interface language with its
+    language switch (``web.i18n``)."""
+    choice = i18n.current()
+    body = (
+        environment(choice.interface)
+        .get_template(template)
+        .render(
+            release=service.release_id, language_links=i18n.switch_links(choice), keep_lang=i18n.kept(choice), **context
+        )
+    )
     return HTMLResponse(body, status_code=status_code, headers=headers)
 
 

@@ -128,3 +128,27 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 def assert_accessible(page: Page) -> None:
     violations = axe_violations(page)
     assert not violations, f"axe-core on {page.url}:\n{format_violations(violations)}"
+
+
+MATRIX_HEADERS_ON_TOP = """() => {
+        const at = (x, y) => document.elementFromPoint(x, y);
+        const corner = document.querySelector('#matrix thead th').getBoundingClientRect();
+        const under = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
+            .find(r => r.top < corner.bottom && r.bottom > corner.top);
+        const below = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
+            .find(r => r.top > corner.bottom + 5);
+        return {
+            under: Boolean(under),
+            corner: under ? Boolean(at(under.left + 10, Math.max(under.top, 0) + 1)?.closest('thead')) : null,
+            topic: at(corner.right + 20, corner.bottom - 20)?.closest('th.topic') !== null,
+            country: below ? at(below.left + 10, below.top + below.height / 2)?.closest('tbody th') !== null : null,
+        };
+    }"""
+
+
+def matrix_headers_on_top(page: Page) -> dict[str, bool | None]:
+    """Where the scrolled matrix's sticky parts meet (#matrix): whether a country row passes under the header row
+    (``under``), the corner paints over it (``corner``), a topic header shows right of the corner (``topic``) and a
+    country name covers the cells below the header (``country``)."""
+    seen: dict[str, bool | None] = page.evaluate(MATRIX_HEADERS_ON_TOP)
+    return seen

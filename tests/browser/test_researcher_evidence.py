@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import assert_accessible
+from browsing import assert_accessible, matrix_headers_on_top
 from playwright.sync_api import Page, expect
 
 from server.settings import REPO_ROOT
@@ -120,20 +120,7 @@ def test_matrix_headers_stay_apart_when_scrolled(page: Page, served: Server) -> 
     assert country is not None and abs(country["x"]) < 2, country  # the country column sticks to the left
     # Scrolled, country rows pass under the header row: where they overlap on screen, the header is on top; to the
     # right of the corner a topic header shows, and below the header the country names cover the cells.
-    seen = page.evaluate("""() => {
-        const at = (x, y) => document.elementFromPoint(x, y);
-        const corner = document.querySelector('#matrix thead th').getBoundingClientRect();
-        const under = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
-            .find(r => r.top < corner.bottom && r.bottom > corner.top);
-        const below = [...document.querySelectorAll('#matrix tbody th')].map(th => th.getBoundingClientRect())
-            .find(r => r.top > corner.bottom + 5);
-        return {
-            under: Boolean(under),
-            corner: under ? Boolean(at(under.left + 10, Math.max(under.top, 0) + 1)?.closest('thead')) : null,
-            topic: at(corner.right + 20, corner.bottom - 20)?.closest('th.topic') !== null,
-            country: below ? at(below.left + 10, below.top + below.height / 2)?.closest('tbody th') !== null : null,
-        };
-    }""")
+    seen = matrix_headers_on_top(page)
     assert seen == {"under": True, "corner": True, "topic": True, "country": True}, seen
     assert_accessible(page)
     shoot_both(page, "matrix-scrolled")

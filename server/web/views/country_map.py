@@ -16,6 +16,7 @@ import pycountry
 
 from server import prefixes
 from server.web.deps import Queries, Row
+from server.web.i18n import N_
 from server.web.labels import names
 from server.web.rendering import STATIC, local_path
 
@@ -24,17 +25,22 @@ ATLAS = STATIC / "vendor" / "world-atlas" / "countries-110m.json"
 # Role → (name, what one unit of the count is).
 ROLES: dict[str, tuple[str, str]] = {
     "implementer": (
-        "implementer",
-        "the number of practices (good practices, programmes, projects) implemented in the country or in a place "
-        "within it, or implemented by one of its government bodies",
+        N_("implementer"),
+        N_(
+            "the number of practices (good practices, programmes, projects) implemented in the country or in a place "
+            "within it, or implemented by one of its government bodies"
+        ),
     ),
     "host": (
-        "host",
-        "the number of events held in the country or in a place within it, or hosted by one of its government bodies",
+        N_("host"),
+        N_(
+            "the number of events held in the country or in a place within it, or hosted by one of its government "
+            "bodies"
+        ),
     ),
     "member": (
-        "member",
-        "the number of memberships (as member or observer) that its government bodies hold in organisations",
+        N_("member"),
+        N_("the number of memberships (as member or observer) that its government bodies hold in organisations"),
     ),
 }
 
@@ -111,7 +117,7 @@ def as_json(counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], 
     countries.sort(key=lambda c: (-c["counts"]["all"], c["label"]))
     maxima = {role: max((c["counts"][role] for c in countries), default=0) for role in [*ROLES, "all"]}
     roles = [{"role": r, "name": name, "counts": what} for r, (name, what) in ROLES.items()]
-    roles.append({"role": "all", "name": "all roles", "counts": "implementer + host + member"})
+    roles.append({"role": "all", "name": N_("all roles"), "counts": N_("implementer + host + member")})
     codes = {n: a for n in sorted(drawn) if (a := alpha3_code(n)) is not None}
     return {"roles": roles, "countries": countries, "max": maxima, "atlas_codes": codes}
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from server import prefixes
+from server.web.i18n import N_
 from server.web.labels import iri_ref, iri_values
 
 PAGE_SIZE = 50
@@ -67,85 +68,96 @@ class Facet:
 FACETS: tuple[Facet, ...] = (
     Facet(
         "type",
-        "Type",
-        (("has the class, stated or inferred as a superclass (graph/inferred)", "?e a ?v"),),
+        N_("Type"),
+        ((N_("has the class, stated or inferred as a superclass (graph/inferred)"), "?e a ?v"),),
         "FILTER(STRSTARTS(STR(?v), STR(mig:)) && ?v != mig:Excerpt)",
     ),
     Facet(
         "topic",
-        "Topic",
-        (("addresses the topic (mig:addressesTopic; broader topics are not implied)", "?e mig:addressesTopic ?v"),),
+        N_("Topic"),
+        ((N_("addresses the topic (mig:addressesTopic; broader topics are not implied)"), "?e mig:addressesTopic ?v"),),
     ),
     Facet(
         "country",
-        "Country",
+        N_("Country"),
         (
             (
-                "is implemented in, held in, based in or measured in (figures) the country or a place in it",
+                N_("is implemented in, held in, based in or measured in (figures) the country or a place in it"),
                 "?e mig:implementedIn|mig:heldIn|mig:basedIn|mig:statisticScope ?_place . ?_place mig:locatedIn? ?v",
             ),
-            ("benefits the country (mig:beneficiaryCountry)", "?e mig:beneficiaryCountry ?v"),
+            (N_("benefits the country (mig:beneficiaryCountry)"), "?e mig:beneficiaryCountry ?v"),
             (
-                "is under the country's jurisdiction (government bodies, laws) or located in it (places)",
+                N_("is under the country's jurisdiction (government bodies, laws) or located in it (places)"),
                 "?e mig:jurisdiction|mig:lawJurisdiction|mig:locatedIn ?v",
             ),
             (
-                "is implemented, organised or hosted by, entrusted to or adopted by a body under the country's "
-                "jurisdiction (its government, ministries, agencies)",
+                N_(
+                    "is implemented, organised or hosted by, entrusted to or adopted by a body under the country's "
+                    "jurisdiction (its government, ministries, agencies)"
+                ),
                 f"?e {_AGENT_ACTS} ?_body . ?_body mig:jurisdiction ?v",
             ),
-            ("is an item of a document adopted by such a body", "?e mig:itemOf/mig:adoptedBy/mig:jurisdiction ?v"),
+            (N_("is an item of a document adopted by such a body"), "?e mig:itemOf/mig:adoptedBy/mig:jurisdiction ?v"),
             (
-                "was adopted at an event (or a session or ceremony of one) held in the country or a place in it, or "
-                "is an item of a document that was (commitments, declarations, conclusions, recommendations)",
+                N_(
+                    "was adopted at an event (or a session or ceremony of one) held in the country or a place in it, "
+                    "or is an item of a document that was (commitments, declarations, conclusions, recommendations)"
+                ),
                 "?e mig:adoptedAt|(mig:itemOf/mig:adoptedAt) ?_event . "
                 "?_event (mig:sessionOf|mig:partOf)?/mig:heldIn ?_at . ?_at mig:locatedIn? ?v",
             ),
-            ("is an organisation of which such a body is a member", "?_member mig:memberOf ?e ; mig:jurisdiction ?v"),
+            (
+                N_("is an organisation of which such a body is a member"),
+                "?_member mig:memberOf ?e ; mig:jurisdiction ?v",
+            ),
         ),
         "?v a mig:Country .",
     ),
     Facet(
         "organisation",
-        "Organisation",
+        N_("Organisation"),
         (
             (
-                "was organised, hosted, chaired, co-chaired, supported or convened by it, or had it as collaborator "
-                "(events)",
+                N_(
+                    "was organised, hosted, chaired, co-chaired, supported or convened by it, or had it as "
+                    "collaborator (events)"
+                ),
                 "?e mig:organisedBy|mig:hostedBy|mig:chairedBy|mig:coChairedBy|mig:supportedBy|mig:convenedUnder"
                 "|mig:collaborator ?_agent",
             ),
             (
-                "was implemented, funded, promoted or presented by it, or had it as partner (practices, projects)",
+                N_("was implemented, funded, promoted or presented by it, or had it as partner (practices, projects)"),
                 "?e mig:implementedBy|mig:fundedBy|mig:promotedBy|mig:presentedBy|mig:partner ?_agent",
             ),
             (
-                "was published, written or adopted by it (documents, and the items of a document it adopted), "
-                "or stated by it (figures)",
+                N_(
+                    "was published, written or adopted by it (documents, and the items of a document it adopted), "
+                    "or stated by it (figures)"
+                ),
                 "?e mig:publishedBy|mig:author|mig:adoptedBy|mig:statedBy|(mig:itemOf/mig:adoptedBy) ?_agent",
             ),
-            ("entrusts it with something (commitment items)", "?e mig:entrusts ?_agent"),
-            ("is one of its units (mig:subOrganisationOf)", "?e mig:subOrganisationOf ?_agent"),
+            (N_("entrusts it with something (commitment items)"), "?e mig:entrusts ?_agent"),
+            (N_("is one of its units (mig:subOrganisationOf)"), "?e mig:subOrganisationOf ?_agent"),
         ),
         # … by the organisation itself or by one of its units (subOrganisationOf is transitive, inferred).
         "?_agent mig:subOrganisationOf? ?v . ?v a mig:Organisation .",
     ),
     Facet(
         "source",
-        "Source",
+        N_("Source"),
         (
             (
-                "appears, as subject or object of a fact, in a passage quoted from the source (graph/provenance)",
+                N_("appears, as subject or object of a fact, in a passage quoted from the source (graph/provenance)"),
                 "GRAPH ?_g { { ?e ?_p ?_o } UNION { ?_s ?_p ?e } } GRAPH graph:provenance { ?_g oa:hasSource ?v }",
             ),
         ),
     ),
     Facet(
         "year",
-        "Year",
+        N_("Year"),
         (
             (
-                "starts or is dated in the year (mig:startDate, mig:date)",
+                N_("starts or is dated in the year (mig:startDate, mig:date)"),
                 "?e mig:startDate|mig:date ?_date . BIND(xsd:integer(SUBSTR(STR(?_date), 1, 4)) AS ?v)",
             ),
         ),

@@ -13,6 +13,7 @@ from typing import Any
 from server import prefixes
 from server.web import focus
 from server.web.deps import Queries, Row
+from server.web.i18n import N_
 from server.web.labels import iri_values, names
 from server.web.rendering import local_path
 
@@ -30,8 +31,8 @@ CO_ORGANISER = "co-organiser"
 PRACTICE_PARTNER = "practice-partner"
 # Relations that are not one property: key → (label, directed).
 SYNTHETIC = {
-    CO_ORGANISER: ("organised events together with", False),
-    PRACTICE_PARTNER: ("carries out the same practices as", False),
+    CO_ORGANISER: (N_("organised events together with"), False),
+    PRACTICE_PARTNER: (N_("carries out the same practices as"), False),
 }
 # A membership's role → the property that states it (its label names the edge).
 ROLE_RELATION = {MIG + "roleMember": MIG + "memberOf", MIG + "roleObserver": MIG + "observerOf"}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from server import prefixes
 from server.web.deps import Row
+from server.web.i18n import N_
 from server.web.labels import pick_label
 from server.web.rendering import local_path
 
@@ -22,13 +23,13 @@ SELECT ?term ?kind ?p ?o WHERE {{ GRAPH <{prefixes.GRAPH_ONTOLOGY}> {{
   FILTER(STRSTARTS(STR(?term), "{prefixes.MIG}"))
 }} }}"""
 )
-CLASSES = "Classes"
+CLASSES = N_("Classes")
 KINDS = {
     prefixes.OWL + "Class": CLASSES,
-    prefixes.OWL + "ObjectProperty": "Object properties",
-    prefixes.OWL + "DatatypeProperty": "Datatype properties",
-    prefixes.OWL + "AnnotationProperty": "Annotation properties",
-    prefixes.OWL + "NamedIndividual": "Individuals",
+    prefixes.OWL + "ObjectProperty": N_("Object properties"),
+    prefixes.OWL + "DatatypeProperty": N_("Datatype properties"),
+    prefixes.OWL + "AnnotationProperty": N_("Annotation properties"),
+    prefixes.OWL + "NamedIndividual": N_("Individuals"),
 }
 
 
@@ -59,9 +60,9 @@ def term_docs(term_rows: list[Row], languages: Sequence[str], base: str) -> dict
     by_term: dict[tuple[str, str], dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
     for row in term_rows:
         by_term[(row["kind"]["value"], row["term"]["value"])][row["p"]["value"]].append(row["o"])
-    relations = {prefixes.RDFS + "subClassOf": "subclass of", prefixes.RDFS + "subPropertyOf": "subproperty of",
-                 prefixes.RDFS + "domain": "domain", prefixes.RDFS + "range": "range",
-                 prefixes.OWL + "inverseOf": "inverse of", prefixes.RDF + "type": "type"}  # fmt: skip
+    relations = {prefixes.RDFS + "subClassOf": N_("subclass of"), prefixes.RDFS + "subPropertyOf": N_("subproperty of"),
+                 prefixes.RDFS + "domain": N_("domain"), prefixes.RDFS + "range": N_("range"),
+                 prefixes.OWL + "inverseOf": N_("inverse of"), prefixes.RDF + "type": N_("type")}  # fmt: skip
     grouped: dict[str, list[TermDoc]] = {title: [] for title in KINDS.values()}
     for (kind, iri), props in by_term.items():
         links = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from server import prefixes
 from server.web.deps import Queries, Row
+from server.web.i18n import N_
 from server.web.labels import iri_ref, iri_values, names
 from server.web.rendering import local_path
 
@@ -25,7 +26,7 @@ AGENT_ROLES = ("organisedBy", "hostedBy", "chairedBy", "coChairedBy", "collabora
 PLACE_ROLES = ("heldIn", "participantsFrom")
 # Event classes, most specific first: an event's kind is the first of these it has.
 KINDS = ("Summit", "Forum", "Conference", "Workshop", "Seminar", "Course", "Meeting", "Session", "Event")
-PRECISIONS = {"year": 0, "month": 1, "day": 2}
+PRECISIONS = {N_("year"): 0, N_("month"): 1, N_("day"): 2}
 _LEXICAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:Z|[+-]\d{2}:\d{2})?$")
 
 

@@ -18,9 +18,10 @@
     var checked = form.querySelector("input[name=role]:checked");
     return checked ? checked.value : "all";
   }
-  function roleName(r) {
-    var found = model.roles.filter(function (x) { return x.role === r; })[0];
-    return found ? found.name : r;
+  function roleName(r) {  // as the form names it, in the page's language
+    var input = form.querySelector("input[name=role][value='" + r + "']");
+    var name = input && input.parentNode.querySelector(".role-name");
+    return name ? name.textContent : r;
   }
   function scale(r) {
     // Square-root scale from a light blue (1) to a dark blue (the maximum): zero stays neutral grey.
@@ -44,10 +45,8 @@
     var svg = d3.select(container).append("svg")
       .attr("viewBox", "0 0 " + width + " " + height).attr("role", "group")
       .attr("aria-labelledby", "map-title map-desc");
-    svg.append("title").attr("id", "map-title").text("World map of countries shaded by count");
-    svg.append("desc").attr("id", "map-desc").text(
-      "Countries with a count are links to their pages and can be reached with the Tab key; the table below " +
-      "gives every count. Grey countries have none.");
+    svg.append("title").attr("id", "map-title").text(container.dataset.title);  // the page's words, translated
+    svg.append("desc").attr("id", "map-desc").text(container.dataset.description);
     svg.append("path").attr("class", "sphere").attr("d", path({ type: "Sphere" }));
     var links = svg.append("g").selectAll("a").data(features).join("a")
       .attr("href", function (f) {

@@ -15,14 +15,17 @@
     return node;
   }
 
+  var precisions = JSON.parse(container.dataset.precisions || "{}");  // the page's words for year, month, day
+  function word(precision) { return precisions[precision] || precision; }
+
   var kinds = [];
   var items = events.map(function (e, i) {
     if (kinds.indexOf(e.kind.label) < 0) kinds.push(e.kind.label);
     var title = document.createElement("div");
     title.appendChild(text("strong", e.label));
-    title.appendChild(text("div", e.text + " (" + e.start.precision + (e.end && e.end.precision !== e.start.precision ? " / " + e.end.precision : "") + ")"));
-    if (e.series.length) title.appendChild(text("div", "Series: " + e.series.map(function (s) { return s.label; }).join("; ")));
-    if (e.part_of) title.appendChild(text("div", "Part of: " + e.part_of.label));
+    title.appendChild(text("div", e.text + " (" + word(e.start.precision) + (e.end && e.end.precision !== e.start.precision ? " / " + word(e.end.precision) : "") + ")"));
+    if (e.series.length) title.appendChild(text("div", container.dataset.series + " " + e.series.map(function (s) { return s.label; }).join("; ")));
+    if (e.part_of) title.appendChild(text("div", container.dataset.partOf + " " + e.part_of.label));
     var content = document.createElement("span");
     content.appendChild(text("span", e.label));
     content.appendChild(text("span", " " + e.text, "when"));
