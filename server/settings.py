@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     store: Literal["embedded", "remote"] = Field(
         "embedded", description="embedded: pyoxigraph in worker processes; remote: the SPARQL store at the URLs below."
     )
+    store_memory: Literal["copy", "disk"] = Field(
+        "copy",
+        description="How query workers hold the release: copy: each loads the snapshot into memory (memory grows "
+        "with workers); disk: all open the release's on-disk store and share its pages (DESIGN §5).",
+    )
     store_query_url: str | None = Field(None, description="The remote store's SPARQL 1.1 Protocol query endpoint.")
     store_update_url: str | None = Field(
         None, description="The remote store's SPARQL 1.1 Update endpoint (default: the query endpoint)."

@@ -37,7 +37,7 @@ from server.store.base import (
     UnsupportedQuery,
     UpdateForbidden,
 )
-from server.store.embedded import EmbeddedStore
+from server.store.embedded import EmbeddedStore, OnDisk
 from server.store.pool import WorkerPool
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
@@ -55,8 +55,8 @@ def rows(outcome_body: bytes) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    return EmbeddedStore(SNAPSHOT)
+def store(published: Path | None) -> EmbeddedStore:
+    return EmbeddedStore(SNAPSHOT, on_disk=OnDisk(published) if published is not None else None)
 
 
 # --- the fixture release ----------------------------------------------------------------------------
@@ -234,8 +234,8 @@ def test_pickle_store_errors_unchanged(error: StoreError) -> None:
 
 
 @pytest.fixture(scope="module")
-def pool() -> Iterator[WorkerPool]:
-    pool = WorkerPool(SNAPSHOT, workers=2, timeout=1.0)
+def pool(published: Path | None) -> Iterator[WorkerPool]:
+    pool = WorkerPool(SNAPSHOT, workers=2, timeout=1.0, published=published)
     assert pool.wait_ready(60), pool.failure
     yield pool
     pool.close()
