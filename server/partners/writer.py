@@ -169,7 +169,9 @@ class PartnerWriter:
         storage = PartnerStorage(settings.partner_graphs_dir)
         published = snapshot.parent / STORE
         if settings.store_memory == "disk" and published.is_dir():
-            return cls(settings, ServedLookup(ox.Store.read_only(str(published)), storage), release=SnapshotQuads(snapshot))
+            return cls(
+                settings, ServedLookup(ox.Store.read_only(str(published)), storage), release=SnapshotQuads(snapshot)
+            )
         lookup = ServedLookup(load_snapshot(snapshot), storage)
         release = list(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
         return cls(settings, lookup, release=release)

@@ -65,13 +65,18 @@ def publish_release(
         versions=versions(),
         timings=timings,
         extra={
-            STORE: lambda target: publish_store(target.parent / SNAPSHOT, target),
+            STORE: write_store,
             SEARCH: functools.partial(search.write_index, documents),
             **{f"{SOURCES}/{s.path.name}": functools.partial(shutil.copyfile, s.path) for s in sources},
         },
     )
     publish(release, settings.current_release, settings.release_keep)
     return release
+
+
+def write_store(target: Path) -> None:
+    """The release's on-disk store at ``target``, made from the snapshot beside it (``embedded.publish_store``)."""
+    publish_store(target.parent / SNAPSHOT, target)
 
 
 def versions() -> dict[str, str]:

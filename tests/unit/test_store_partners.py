@@ -3,6 +3,10 @@ query worker before each query, in the union default graph once per distinct tri
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +19,7 @@ from server import prefixes
 from server.release import Release
 from server.store.base import QueryFailed
 from server.store.embedded import EmbeddedStore, OnDisk
-from server.store.pool import WorkerPool
+from server.store.pool import SCRATCH_PREFIX, WorkerPool
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
 SNAPSHOT = FIXTURE / "snapshot.nq"
@@ -158,3 +162,50 @@ def test_fail_the_query_and_keep_serving_when_partner_graphs_cannot_be_read(
         sees_programme(store)
     publish(partners_dir, f"<{PROGRAMME}> <{prefixes.RDFS}label> 'Programa' .")  # a new object file, readable
     assert count(store, f"<{PROGRAMME}> ?p ?o") == 1
+
+
+# --- the release's on-disk store shared by workers (Settings.store_memory "disk") ----------------------------------
+
+
+def files_of(directory: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in directory.iterdir()}
+
+
+def test_leave_published_store_unchanged_when_a_checkpoint_takes_partner_graphs(
+    partners_dir: Path, fixture_store: Path, tmp_path: Path
+) -> None:
+    before = files_of(fixture_store)
+    store = EmbeddedStore(SNAPSHOT, partners_dir, on_disk=OnDisk(fixture_store, tmp_path / "checkpoint"))
+    publish(partners_dir, PARTNER_FACTS)
+    assert sees_programme(store)
+    store.close()
+    assert files_of(fixture_store) == before
+    assert not sees_programme(EmbeddedStore(SNAPSHOT, on_disk=OnDisk(fixture_store)))
+
+
+def test_refuse_partner_graphs_on_read_only_store(partners_dir: Path, fixture_store: Path) -> None:
+    with pytest.raises(ValueError, match="read-only"):
+        EmbeddedStore(SNAPSHOT, partners_dir, on_disk=OnDisk(fixture_store))
+
+
+def test_remove_worker_checkpoints_when_workers_stop_and_those_of_gone_servers(
+    partners_dir: Path, fixture_store: Path
+) -> None:
+    releases = fixture_store.parent.parent
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()
+    left = releases / f"{SCRATCH_PREFIX}{gone.pid}-x"
+    (left / "store").mkdir(parents=True)
+    pool = WorkerPool(SNAPSHOT, workers=1, timeout=30.0, partners_dir=partners_dir, published=fixture_store)
+    try:
+        assert pool.wait_ready(60), pool.failure
+        assert not left.exists()
+        (first,) = releases.glob(f"{SCRATCH_PREFIX}*")
+        (worker,) = pool._workers
+        os.kill(worker.process.pid, signal.SIGKILL)  # as at a deadline: the worker cannot clean up itself
+        worker.process.join(10)
+        assert sees_programme(pool) is False  # the pool replaces it; the replacement has a checkpoint of its own
+        wait_until(lambda: not first.exists(), 30, "the dead worker's checkpoint to be removed")
+    finally:
+        pool.close()
+    assert not list(releases.glob(f"{SCRATCH_PREFIX}*"))
