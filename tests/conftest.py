@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import backends
 import pytest
 from backends import EMBEDDED, PublishedStores
 
-from server.release import SNAPSHOT, STORE, Release, open_current
+from server.release import METADATA, SNAPSHOT, STORE, Release, open_current
 from server.settings import REPO_ROOT, Settings
 from tools import loopback, stores
 
@@ -47,11 +48,12 @@ FIXTURE_RELEASE = Path(__file__).resolve().parent / "fixtures" / "release"
 @pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture release's snapshot as the on-disk store ``migkg build`` publishes beside it, in a release directory
-    of its own under a releases directory (where worker pools make their checkpoints)."""
+    of its own (with the release's metadata) under a releases directory (where worker pools make their checkpoints)."""
     from server.store.embedded import publish_store
 
     target = tmp_path_factory.mktemp("fixture-releases") / "release" / STORE
     target.parent.mkdir()
+    shutil.copyfile(FIXTURE_RELEASE / METADATA, target.parent / METADATA)
     publish_store(FIXTURE_RELEASE / SNAPSHOT, target)
     return target
 

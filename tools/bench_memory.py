@@ -11,13 +11,16 @@ loopback (``tools.loopback``) and measured:
 * memory: the sum over the server process and all its descendants (query workers, the partner writer) of their PSS
   (``/proc/<pid>/smaps_rollup``: a page shared by N processes counts 1/N to each, so the page cache of the shared
   store is counted once), taken once it has stopped growing after the query mix; RSS summed beside it for reference
-  (it counts shared pages once per process);
+  (it counts shared pages once per process); and, in disk mode, how much of the store is in the page cache
+  (``fincore``): the kernel's, shared by every process and every replica on the host, and given back under memory
+  pressure, so not counted in PSS;
 * latency: a small fixed mix (``bench_compare.synthetic_mix``: lookup, label search, joins, group-by, optional,
   order-by, ask, construct) sent one at a time, once to warm up and ``--passes`` times measured; p50 and p95.
 
 A run whose memory can be predicted to pass ``--limit-gb`` (copy mode: every worker and the writer hold a copy, about
 ``COPY_GB_PER_MILLION`` GB per million triples each) is not started, so the shared machine is not driven out of
-memory: it is listed with its prediction instead. Writes ``<build>/bench/memory.json`` and ``memory.md``.
+memory: it is listed with its prediction instead. Writes ``<build>/bench/memory.json`` and ``memory.md`` after each
+run, keeping the runs of other sizes, modes and worker counts already there (so 1M and 10M can be run apart).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +45,7 @@ from server.settings import Settings
 from tools.bench_compare import Request, size_name, synthetic_mix, synthetic_release
 from tools.loopback import start_server, wait_workers_loaded
 
-COPY_GB_PER_MILLION = 0.5  # one in-memory copy of the release (DESIGN §5: about 455 MB per 1M synthetic triples)
+COPY_GB_PER_MILLION = 1.0  # one in-memory copy of the release, union formed (measured here: 1M, one worker)
 START_TIMEOUT = 1800.0
 GiB = 1024**3
 
@@ -83,6 +87,18 @@ def settled_memory(pid: int, seconds: float = 60.0) -> dict[str, int]:
             return now
         before = now
     return before
+
+
+def cached_bytes(directory: Path) -> int:
+    """How many bytes of the files under ``directory`` are in the page cache now (``fincore``)."""
+    files = [str(p) for p in directory.rglob("*") if p.is_file()]
+    done = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--raw", "--output", "RES", *files],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return sum(int(line) for line in done.stdout.split())
 
 
 def latencies(url: str, requests: list[Request], passes: int) -> dict[str, Any]:
@@ -144,34 +160,56 @@ def measure(release: Path, work: Path, mode: str, workers: int, requests: list[R
         startup = time.monotonic() - started
         latency = latencies(server.sparql, requests, passes)
         memory = settled_memory(server.process.pid)
+        cached = cached_bytes(release / STORE) if mode == "disk" else 0
     finally:
         server.stop()
-    return {"startup_s": round(startup, 1), **latency, **memory, "pss_gb": round(memory["pss"] / GiB, 2)}
+    return {
+        "startup_s": round(startup, 1),
+        **latency,
+        **memory,
+        "pss_gb": round(memory["pss"] / GiB, 2),
+        "store_cached_gb": round(cached / GiB, 2),
+    }
 
 
 def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
     out_dir = settings.build_dir / "bench"
     data_dir = out_dir / "memory-data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    sizes: list[dict[str, Any]] = []
-    cells: list[dict[str, Any]] = []
+    earlier = json.loads((out_dir / "memory.json").read_text()) if (out_dir / "memory.json").exists() else {}
+    sizes: list[dict[str, Any]] = earlier.get("sizes", [])
+    cells: list[dict[str, Any]] = earlier.get("cells", [])
     for triples in args.sizes:
         directory = data_dir / f"synthetic-{size_name(triples)}"
         summary = synthetic_release(directory, triples, args.seed, say)
-        sizes.append({"name": size_name(triples), "triples": summary.triples, **with_store(directory, say)})
+        size = {"name": size_name(triples), "triples": summary.triples, **with_store(directory, say)}
+        sizes = [*(s for s in sizes if s["name"] != size["name"]), {**_same(sizes, size["name"]), **size}]
         requests = synthetic_mix(summary.rounds, args.seed, per_template=args.per_template)
         for mode in args.modes:
             for workers in args.workers:
                 cell: dict[str, Any] = {"size": size_name(triples), "mode": mode, "workers": workers}
+                cells = [c for c in cells if (c["size"], c["mode"], c["workers"]) != (cell["size"], mode, workers)]
                 prediction = predicted_gb(mode, summary.triples, workers)
                 if prediction > args.limit_gb:
                     say(f"{cell}: skipped, would hold about {prediction:.1f} GB (over --limit-gb {args.limit_gb})")
                     cells.append({**cell, "skipped": f"predicted >= {prediction:.1f} GB"})
-                    continue
-                say(f"measuring {cell}")
-                with tempfile.TemporaryDirectory(prefix="bench-memory-") as work:
-                    cells.append({**cell, **measure(directory, Path(work), mode, workers, requests, args.passes)})
-                say(f"  {cells[-1]}")
+                else:
+                    say(f"measuring {cell}")
+                    with tempfile.TemporaryDirectory(prefix="bench-memory-") as work:
+                        cells.append({**cell, **measure(directory, Path(work), mode, workers, requests, args.passes)})
+                    say(f"  {cells[-1]}")
+                write(out_dir, sizes, cells, args)
+    return out_dir / "memory.md"
+
+
+def _same(sizes: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """What an earlier run recorded of the data set ``name`` (its publishing time, kept when the store was there)."""
+    return next((s for s in sizes if s["name"] == name), {})
+
+
+def write(out_dir: Path, sizes: list[dict[str, Any]], cells: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    order = {"copy": 0, "disk": 1}
+    cells = sorted(cells, key=lambda c: (c["size"] != "1M", c["size"], order[c["mode"]], c["workers"]))
     info = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "sizes": sizes,
@@ -182,7 +220,6 @@ def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None]
     }
     (out_dir / "memory.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     (out_dir / "memory.md").write_text(markdown(info), encoding="utf-8")
-    return out_dir / "memory.md"
 
 
 def markdown(info: dict[str, Any]) -> str:
@@ -205,16 +242,17 @@ def markdown(info: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| data | mode | workers | PSS (GB) | RSS sum (GB) | processes | start-up (s) | p50 (ms) | p95 (ms) | failed |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| data | mode | workers | PSS (GB) | RSS sum (GB) | processes | store in page cache (GB) | start-up (s) "
+        "| p50 (ms) | p95 (ms) | failed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in info["cells"]:
         if "skipped" in c:
-            lines.append(f"| {c['size']} | {c['mode']} | {c['workers']} | not run: {c['skipped']} | | | | | | |")
+            lines.append(f"| {c['size']} | {c['mode']} | {c['workers']} | not run: {c['skipped']} | | | | | | | |")
             continue
         lines.append(
             f"| {c['size']} | {c['mode']} | {c['workers']} | {c['pss_gb']} | {c['rss'] / GiB:.2f} | {c['processes']} "
-            f"| {c['startup_s']} | {c['p50_ms']} | {c['p95_ms']} | {c['failed']} |"
+            f"| {c.get('store_cached_gb', '')} | {c['startup_s']} | {c['p50_ms']} | {c['p95_ms']} | {c['failed']} |"
         )
     return "\n".join(lines) + "\n"
 
