@@ -33,9 +33,9 @@ soon as one has loaded, ``wait_ready()`` blocks for it.
 
 Given the release's on-disk store (``published``: ``Settings.store_memory`` ``disk``), workers open it instead of
 loading the snapshot (``embedded.OnDisk``) and share its pages; with a partner storage each opens its own checkpoint
-of it, in a scratch directory ``.worker-<server pid>-*`` beside the release that the pool makes before starting the
-worker and removes once it has stopped (a worker killed at its deadline cannot clean up after itself); a pool starting
-removes the scratch directories of servers that are gone.
+of it, in a scratch directory ``.worker-<host>-<server pid>-*`` beside the release, which the pool makes before
+starting the worker and removes once it has stopped (a worker killed at its deadline cannot clean up after itself);
+a pool starting removes the scratch directories of this host's servers that are gone.
 
 With a partner storage directory, each worker also loads the partner graphs and, before each query, brings
 them up to the storage's current generation (``EmbeddedStore``): a query that starts after a commit returned
@@ -51,6 +51,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -176,11 +177,18 @@ def _limit_address_space(megabytes: int) -> None:
 SCRATCH_PREFIX: Final = ".worker-"
 
 
+def scratch_prefix(pid: int) -> str:
+    """The name a worker scratch directory of the server process ``pid`` on this host starts with (the host in it:
+    replicas on several hosts may share the build directory)."""
+    return f"{SCRATCH_PREFIX}{socket.gethostname()}-{pid}-"
+
+
 def _scratch_dirs(parent: Path) -> list[Path]:
-    """The worker scratch directories under ``parent`` whose server process is gone."""
+    """The worker scratch directories under ``parent`` of this host's server processes that are gone."""
+    host = f"{SCRATCH_PREFIX}{socket.gethostname()}-"
     found = []
-    for path in parent.glob(f"{SCRATCH_PREFIX}*-*") if parent.is_dir() else ():
-        pid = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+    for path in parent.glob(f"{host}*") if parent.is_dir() else ():
+        pid = path.name.removeprefix(host).split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             found.append(path)
     return found
@@ -552,8 +560,8 @@ class WorkerPool:
         scratch, disk = None, None
         if self._published is not None:
             if self._partners_dir is not None:
-                prefix = f"{SCRATCH_PREFIX}{os.getpid()}-"
-                scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=self._published.parent.parent))
+                parent = self._published.parent.parent
+                scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()), dir=parent))
             disk = (self._published, scratch / "store" if scratch is not None else None)
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(

@@ -19,7 +19,7 @@ from server import prefixes
 from server.release import Release
 from server.store.base import QueryFailed
 from server.store.embedded import EmbeddedStore, OnDisk
-from server.store.pool import SCRATCH_PREFIX, WorkerPool
+from server.store.pool import SCRATCH_PREFIX, WorkerPool, scratch_prefix
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release"
 SNAPSHOT = FIXTURE / "snapshot.nq"
@@ -194,7 +194,7 @@ def test_remove_worker_checkpoints_when_workers_stop_and_those_of_gone_servers(
     releases = fixture_store.parent.parent
     gone = subprocess.Popen([sys.executable, "-c", ""])
     gone.wait()
-    left = releases / f"{SCRATCH_PREFIX}{gone.pid}-x"
+    left = releases / f"{scratch_prefix(gone.pid)}x"
     (left / "store").mkdir(parents=True)
     pool = WorkerPool(SNAPSHOT, workers=1, timeout=30.0, partners_dir=partners_dir, published=fixture_store)
     try:
