@@ -51,7 +51,7 @@ from server.partners.report import GateReport, ReportArchive, new_report_id, rep
 from server.partners.rules import authorise
 from server.partners.storage import ANY, Change, Commit, PartnerStorage, WriteConflict
 from server.partners.upload import Upload
-from server.release import STORE
+from server.release import Release
 from server.settings import Settings
 from server.store.embedded import load_snapshot
 
@@ -130,7 +130,7 @@ class ServedLookup:
 
 class SnapshotQuads:
     """The quads of a snapshot, parsed again at each iteration: what a SPARQL Update's scratch copy starts from when
-    the writer holds the release on disk (``Settings.store_memory`` ``disk``), so it does not keep them in memory."""
+    the writer holds the release on disk (``Settings.store_on_disk``), so it does not keep them in memory."""
 
     def __init__(self, snapshot: Path) -> None:
         self.snapshot = snapshot
@@ -163,18 +163,16 @@ class PartnerWriter:
 
     @classmethod
     def over_release(cls, settings: Settings, snapshot: Path) -> PartnerWriter:
-        """The writer of a server serving the release whose N-Quads snapshot is ``snapshot``: held in memory, or, with
-        ``Settings.store_memory`` ``disk``, looked up in the release's on-disk store (read-only, shared with the
-        query workers' page cache) and parsed again for each SPARQL Update."""
+        """The writer of a server serving the release whose N-Quads snapshot is ``snapshot``: held in memory, or, when
+        the settings hold it on disk (``Settings.store_on_disk``), looked up in the release's on-disk store (read-only,
+        sharing the query workers' page cache) and parsed again for each SPARQL Update."""
         storage = PartnerStorage(settings.partner_graphs_dir)
-        published = snapshot.parent / STORE
-        if settings.store_memory == "disk" and published.is_dir():
-            return cls(
-                settings, ServedLookup(ox.Store.read_only(str(published)), storage), release=SnapshotQuads(snapshot)
-            )
+        release = Release.open(snapshot.parent)
+        if settings.store_on_disk(release.metadata.triples) and release.store.is_dir():
+            lookup = ServedLookup(ox.Store.read_only(str(release.store)), storage)
+            return cls(settings, lookup, release=SnapshotQuads(snapshot))
         lookup = ServedLookup(load_snapshot(snapshot), storage)
-        release = list(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
-        return cls(settings, lookup, release=release)
+        return cls(settings, lookup, release=list(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS)))
 
     def write(
         self,

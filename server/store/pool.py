@@ -560,8 +560,8 @@ class WorkerPool:
         scratch, disk = None, None
         if self._published is not None:
             if self._partners_dir is not None:
-                parent = self._published.parent.parent
-                scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()), dir=parent))
+                releases = self._published.parent.parent
+                scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()), dir=releases))
             disk = (self._published, scratch / "store" if scratch is not None else None)
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(

@@ -140,7 +140,7 @@ def start_pool(settings: Settings, release: Release) -> WorkerPool:
         cheap_timeout=settings.cheap_query_timeout,
     )
     snapshot, workers, timeout = release.snapshot, settings.query_workers, settings.query_timeout
-    published = release.store if settings.store_memory == "disk" else None
+    published = release.store if settings.store_on_disk(release.metadata.triples) else None
     if published is not None and not published.is_dir():
         log.warning("release %s has no on-disk store (published before stores were): workers copy it", release.id)
         published = None
