@@ -250,9 +250,10 @@ def markdown(info: dict[str, Any]) -> str:
         if "skipped" in c:
             lines.append(f"| {c['size']} | {c['mode']} | {c['workers']} | not run: {c['skipped']} | | | | | | | |")
             continue
+        cached = c["store_cached_gb"] if c["mode"] == "disk" else "–"
         lines.append(
             f"| {c['size']} | {c['mode']} | {c['workers']} | {c['pss_gb']} | {c['rss'] / GiB:.2f} | {c['processes']} "
-            f"| {c.get('store_cached_gb', '')} | {c['startup_s']} | {c['p50_ms']} | {c['p95_ms']} | {c['failed']} |"
+            f"| {cached} | {c['startup_s']} | {c['p50_ms']} | {c['p95_ms']} | {c['failed']} |"
         )
     return "\n".join(lines) + "\n"
 
