@@ -96,11 +96,12 @@ def load_snapshot(snapshot: Path) -> ox.Store:
 
 def publish_store(snapshot: Path, target: Path) -> None:
     """Write ``snapshot`` as an on-disk store at ``target`` (a directory that does not exist yet), as ``OnDisk``
-    serves it: the quads, their union in the default graph (streamed: ``unions.stream_into``), the VoID partitions,
-    compacted and flushed. Memory stays small whatever the snapshot's size (RocksDB's bulk loader writes SST files)."""
+    serves it: the quads, their union in the default graph (streamed: ``unions.stream_into``, from the store itself,
+    whose blank nodes a second parse of the snapshot would not give back), the VoID partitions, compacted and flushed.
+    Memory stays small whatever the snapshot's size (RocksDB's bulk loader writes SST files)."""
     store = ox.Store(str(target))
     store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-    unions.stream_into(store, ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS), unions.SERVED)
+    unions.stream_into(store, store.quads_for_pattern(None, None, None, None), unions.SERVED)
     partitions.refresh(store)
     store.optimize()
     store.flush()

@@ -135,6 +135,15 @@ def test_query_union_default_graph_without_dataset(store: EmbeddedStore) -> None
     assert rows(outcome.body) == [{"n": "32"}]  # 33 quads, one triple stated in two graphs
 
 
+def test_hold_union_of_named_graphs_blank_nodes_included_in_default_graph(store: EmbeddedStore) -> None:
+    void = f"<{prefixes.GRAPH_VOID}>"  # computed over the union, never part of it (server.partitions)
+    missing = f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {void}) FILTER NOT EXISTS {{ ?s ?p ?o }} }}"
+    extra = "ASK { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+    blank = "ASK { ?s ?p ?o FILTER(isBlank(?s)) }"
+    asked = [store.query(ask, accept="application/json").body for ask in (missing, extra, blank)]
+    assert [json.loads(body)["boolean"] for body in asked] == [False, False, True]
+
+
 def test_replace_default_graph_with_default_graph_uri(store: EmbeddedStore) -> None:
     dataset = Dataset(default_graphs=(PYCOUNTRY,), named_graphs=())
     assert subjects(store, "SELECT DISTINCT ?s { ?s ?p ?o }", dataset) == {prefixes.ID + "country/ecu"}
