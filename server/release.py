@@ -3,11 +3,18 @@
 A release is a directory ``<build>/releases/<release-id>/`` holding
 
 * ``snapshot.nq``      every quad of the graph (N-Quads), what the server bulk-loads;
+* ``store/``           the same quads as an on-disk pyoxigraph (RocksDB) store, union default graph formed and VoID
+  partitions computed, what workers open with ``MIGKG_STORE_MEMORY=disk`` (``server.store.embedded``);
 * ``dumps/migkg.trig.gz`` and ``dumps/migkg.nq.gz``, the public dumps;
 * ``search.sqlite``    the full-text search index (``server.search``);
 * ``sources/``         the source documents' texts, as the quotes' offsets count them;
 * ``metadata.json``    release id, creation time, base IRI, triples per named graph, files with sizes and
   sha256, software versions and build timings.
+
+The files of ``store/`` are recorded by size only (an empty sha256): RocksDB checks every block it reads against its
+own CRC32c checksum, so hashing the store again would only double what ``check`` reads (the store is about as large
+as the snapshot, 1–2 GB at 10M triples, and ``check`` runs at every start and switch), while a size catches a missing
+or truncated file; the snapshot the store is made from is hashed.
 
 ``<build>/current`` is a symlink to the release being served; it is switched atomically (a new symlink
 renamed over the old one), so a reader sees either the old release or the new one, never a mix. It is switched
@@ -34,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 SNAPSHOT = "snapshot.nq"
+STORE = "store"
 METADATA = "metadata.json"
 DUMPS = "dumps"
 DUMP_TRIG = "migkg.trig.gz"
@@ -93,6 +101,11 @@ class Release:
         return self.path / SNAPSHOT
 
     @property
+    def store(self) -> Path:
+        """The on-disk pyoxigraph store of the snapshot (missing in releases published before it was added)."""
+        return self.path / STORE
+
+    @property
     def dumps(self) -> Path:
         return self.path / DUMPS
 
@@ -135,8 +148,8 @@ def sha256_of(path: Path) -> str:
 
 
 def check(path: Path) -> Release:
-    """The release at ``path`` once its metadata reads and every file it lists has its recorded size and sha256;
-    else BrokenReleaseError naming the first file found wrong."""
+    """The release at ``path`` once its metadata reads and every file it lists has its recorded size and sha256 (size
+    only where the sha256 is empty: the store's files); else BrokenReleaseError naming the first file found wrong."""
     meta = path / METADATA
     try:
         metadata = ReleaseMetadata.from_json(meta.read_text(encoding="utf-8"))
@@ -153,7 +166,7 @@ def check(path: Path) -> Release:
         size = file.stat().st_size
         if size != info.bytes:
             raise BrokenReleaseError(f"{file} has {size} bytes, not the {info.bytes} its metadata records")
-        if sha256_of(file) != info.sha256:
+        if info.sha256 and sha256_of(file) != info.sha256:
             raise BrokenReleaseError(f"{file} does not match its sha256 in {METADATA}")
     return Release(path.resolve(), metadata)
 

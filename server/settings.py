@@ -15,6 +15,9 @@ from server import prefixes
 from server.federation.origins import allowlist_origin, host_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# What one in-memory copy of a release costs per triple, union default graph formed (``make bench-memory``: about
+# 1.0 GB per worker for 1M synthetic triples).
+COPY_BYTES_PER_TRIPLE = 1000
 
 
 def comma_separated(value: object) -> list[str] | None:
@@ -148,6 +151,15 @@ class Settings(BaseSettings):
     store: Literal["embedded", "remote"] = Field(
         "embedded", description="embedded: pyoxigraph in worker processes; remote: the SPARQL store at the URLs below."
     )
+    store_memory: Literal["auto", "copy", "disk"] = Field(
+        "auto",
+        description="How query workers and the partner writer hold the release: copy: each loads the snapshot into "
+        "memory (fastest; memory grows with workers); disk: all open the release's on-disk store and share its pages; "
+        "auto: copy while every worker's copy and the writer's fit in store_memory_budget_mb, else disk (DESIGN §5).",
+    )
+    store_memory_budget_mb: int = Field(
+        4096, ge=1, description="With store_memory auto: the memory (MB) the copies of the release may take."
+    )
     store_query_url: str | None = Field(None, description="The remote store's SPARQL 1.1 Protocol query endpoint.")
     store_update_url: str | None = Field(
         None, description="The remote store's SPARQL 1.1 Update endpoint (default: the query endpoint)."
@@ -216,6 +228,19 @@ class Settings(BaseSettings):
     @property
     def queries_dir(self) -> Path:
         return self.repo_dir / "queries"
+
+    def store_on_disk(self, triples: int) -> bool:
+        """Whether the query workers and the partner writer hold a release of ``triples`` on disk (``store_memory``).
+
+        >>> [Settings(store_memory="auto", query_workers=n).store_on_disk(1_000_000) for n in (2, 4)]
+        [False, True]
+        >>> Settings(store_memory="disk").store_on_disk(10), Settings(store_memory="copy").store_on_disk(10**8)
+        (True, False)
+        """
+        if self.store_memory != "auto":
+            return self.store_memory == "disk"
+        copies = self.query_workers + 1  # the writer holds one too
+        return copies * triples * COPY_BYTES_PER_TRIPLE > self.store_memory_budget_mb * 1024 * 1024
 
     @property
     def releases_dir(self) -> Path:

@@ -113,6 +113,19 @@ def form(store: Store, union: Union = SERVED) -> Store:
     return store
 
 
+def stream_into(store: Store, quads: Iterable[Quad], union: Union = SERVED) -> Store:
+    """``store`` with the triples of ``union`` among ``quads`` added to its default graph as they come, never all in
+    memory at once: for an on-disk store, which keeps its quads in key order whatever order they were added in, so
+    the order ``form`` takes care of (and holds every triple in memory for) does not apply.
+
+    >>> a, p, g = NamedNode("http://x/a"), NamedNode("http://x/p"), NamedNode("http://x/g")
+    >>> sorted(t.object.value for t in triples(stream_into(Store(), iter([Quad(a, p, a, g), Quad(a, p, p, g)]))))
+    ['http://x/a', 'http://x/p']
+    """
+    store.bulk_extend(Quad(q.subject, q.predicate, q.object) for q in quads if union.holds(q.graph_name))
+    return store
+
+
 def _in_default_graph(triples: Iterable[Triple | Quad]) -> list[Quad]:
     return [Quad(t.subject, t.predicate, t.object) for t in triples]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,9 +12,9 @@ import backends
 import pytest
 from backends import EMBEDDED, PublishedStores
 
-from server.release import Release, open_current
+from server.release import METADATA, SNAPSHOT, STORE, Release, open_current
 from server.settings import REPO_ROOT, Settings
-from tools import stores
+from tools import loopback, stores
 
 if TYPE_CHECKING:
     from server.pipeline.build import BuildResult
@@ -39,6 +40,29 @@ def built(repo_settings: Settings) -> BuildResult:
 @pytest.fixture(scope="session")
 def release(built: BuildResult, repo_settings: Settings) -> Release:
     return open_current(repo_settings.current_release)
+
+
+FIXTURE_RELEASE = Path(__file__).resolve().parent / "fixtures" / "release"
+
+
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture release's snapshot as the on-disk store ``migkg build`` publishes beside it, in a release directory
+    of its own (with the release's metadata) under a releases directory (where worker pools make their checkpoints)."""
+    from server.store.embedded import publish_store
+
+    target = tmp_path_factory.mktemp("fixture-releases") / "release" / STORE
+    target.parent.mkdir()
+    shutil.copyfile(FIXTURE_RELEASE / METADATA, target.parent / METADATA)
+    publish_store(FIXTURE_RELEASE / SNAPSHOT, target)
+    return target
+
+
+@pytest.fixture(scope="module", params=["copy", "disk"])
+def published(request: pytest.FixtureRequest, fixture_store: Path) -> Path | None:
+    """How a store-level test's stores hold the fixture release (``Settings.store_memory``): each test runs with
+    a copy in memory (None) and over the published on-disk store (its path)."""
+    return fixture_store if request.param == "disk" else None
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +103,21 @@ def published_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publi
 def backend(request: pytest.FixtureRequest) -> str:
     """The store a server or app runs on: ``embedded`` unless the module is marked ``backends`` (then each)."""
     return str(getattr(request, "param", EMBEDDED))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store-memory",
+        choices=("copy", "disk"),
+        default=None,
+        help="MIGKG_STORE_MEMORY of every server the tests start (default: the setting's default)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    memory = config.getoption("--store-memory")
+    if memory is not None:
+        loopback.DEFAULT_SETTINGS["store_memory"] = memory
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

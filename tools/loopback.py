@@ -20,6 +20,8 @@ import httpx
 from server.settings import REPO_ROOT
 
 START_TIMEOUT = 60.0
+# Settings every server started here gets unless a caller gives its own (tests/conftest.py: ``--store-memory``).
+DEFAULT_SETTINGS: dict[str, str] = {}
 
 # Debian's Chromium, driven by Playwright (never `playwright install`: nothing is downloaded at run time).
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,7 +106,7 @@ def start_server(
         build.mkdir()
         (build / "current").symlink_to(release, target_is_directory=True)
     env = {name: value for name, value in os.environ.items() if not name.startswith("MIGKG_")}
-    settings = {"state_dir": str(directory / "var"), **settings}
+    settings = {"state_dir": str(directory / "var"), **DEFAULT_SETTINGS, **settings}
     env.update({"MIGKG_BUILD_DIR": str(build), **{f"MIGKG_{k.upper()}": v for k, v in settings.items()}})
     port = port or free_port()
     log = directory / "uvicorn.log"

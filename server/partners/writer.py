@@ -24,7 +24,7 @@ import hashlib
 import logging
 import signal
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -51,6 +51,7 @@ from server.partners.report import GateReport, ReportArchive, new_report_id, rep
 from server.partners.rules import authorise
 from server.partners.storage import ANY, Change, Commit, PartnerStorage, WriteConflict
 from server.partners.upload import Upload
+from server.release import Release
 from server.settings import Settings
 from server.store.embedded import load_snapshot
 
@@ -127,6 +128,17 @@ class ServedLookup:
         return dict(found)
 
 
+class SnapshotQuads:
+    """The quads of a snapshot, parsed again at each iteration: what a SPARQL Update's scratch copy starts from when
+    the writer holds the release on disk (``Settings.store_on_disk``), so it does not keep them in memory."""
+
+    def __init__(self, snapshot: Path) -> None:
+        self.snapshot = snapshot
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return ox.parse(path=self.snapshot, format=ox.RdfFormat.N_QUADS)
+
+
 def _by_graph(quads: Sequence[ox.Quad]) -> dict[str, list[ox.Triple]]:
     graphs: defaultdict[str, list[ox.Triple]] = defaultdict(list)
     for q in quads:
@@ -140,7 +152,7 @@ class PartnerWriter:
     is its quads (the scratch copy a SPARQL Update runs on starts from them)."""
 
     def __init__(
-        self, settings: Settings, lookup: Lookup, gate: Gate | None = None, release: Sequence[ox.Quad] = ()
+        self, settings: Settings, lookup: Lookup, gate: Gate | None = None, release: Iterable[ox.Quad] = ()
     ) -> None:
         self.storage = PartnerStorage(settings.partner_graphs_dir)
         self.writer_lock = settings.partner_graphs_dir / WRITER_LOCK
@@ -151,11 +163,16 @@ class PartnerWriter:
 
     @classmethod
     def over_release(cls, settings: Settings, snapshot: Path) -> PartnerWriter:
-        """The writer of a server serving the release whose N-Quads snapshot is ``snapshot``."""
+        """The writer of a server serving the release whose N-Quads snapshot is ``snapshot``: held in memory, or, when
+        the settings hold it on disk (``Settings.store_on_disk``), looked up in the release's on-disk store (read-only,
+        sharing the query workers' page cache) and parsed again for each SPARQL Update."""
         storage = PartnerStorage(settings.partner_graphs_dir)
+        release = Release.open(snapshot.parent)
+        if settings.store_on_disk(release.metadata.triples) and release.store.is_dir():
+            lookup = ServedLookup(ox.Store.read_only(str(release.store)), storage)
+            return cls(settings, lookup, release=SnapshotQuads(snapshot))
         lookup = ServedLookup(load_snapshot(snapshot), storage)
-        release = list(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
-        return cls(settings, lookup, release=release)
+        return cls(settings, lookup, release=list(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS)))
 
     def write(
         self,

@@ -34,6 +34,7 @@ from server.release import (
     SEARCH,
     SNAPSHOT,
     SOURCES,
+    STORE,
     FileInfo,
     ReleaseMetadata,
     check,
@@ -41,6 +42,7 @@ from server.release import (
     switch_current,
 )
 from server.settings import Settings
+from server.store.embedded import publish_store
 
 TMP_PREFIX = ".tmp-"
 DEFAULT_KEEP: int = Settings.model_fields["release_keep"].default
@@ -54,7 +56,8 @@ def publish_release(
     sources: Iterable[SourceText],
     timings: dict[str, float],
 ) -> Path:
-    """Write the release (dumps, the search index of ``documents``, the source texts, metadata) and make it current."""
+    """Write the release (dumps, the on-disk store, the search index of ``documents``, the source texts, metadata) and
+    make it current."""
     release = write_release(
         quads,
         settings.releases_dir,
@@ -62,12 +65,18 @@ def publish_release(
         versions=versions(),
         timings=timings,
         extra={
+            STORE: write_store,
             SEARCH: functools.partial(search.write_index, documents),
             **{f"{SOURCES}/{s.path.name}": functools.partial(shutil.copyfile, s.path) for s in sources},
         },
     )
     publish(release, settings.current_release, settings.release_keep)
     return release
+
+
+def write_store(target: Path) -> None:
+    """The release's on-disk store at ``target``, made from the snapshot beside it (``embedded.publish_store``)."""
+    publish_store(target.parent / SNAPSHOT, target)
 
 
 def versions() -> dict[str, str]:
@@ -93,6 +102,20 @@ def _file_info(path: Path) -> FileInfo:
     return FileInfo(path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
+def _files(root: Path, names: Iterable[str]) -> dict[str, FileInfo]:
+    """What the metadata records of each of ``names`` under ``root``: a file's size and sha256, or, for a directory
+    (the on-disk store), each of its files' sizes (``server.release``: why not their sha256)."""
+    files = {}
+    for name in names:
+        path = root / name
+        if not path.is_dir():
+            files[name] = _file_info(path)
+            continue
+        for inner in sorted(p for p in path.rglob("*") if p.is_file()):
+            files[inner.relative_to(root).as_posix()] = FileInfo(inner.stat().st_size, "")
+    return files
+
+
 def write_release(
     quads: list[Quad],
     releases_dir: Path,
@@ -114,7 +137,7 @@ def write_release(
         shutil.rmtree(tmp)
     try:
         _write_files(tmp, quads, snapshot, extra or {})
-        files = {name: _file_info(tmp / name) for name in (SNAPSHOT, *_DUMP_NAMES, *(extra or {}))}
+        files = _files(tmp, (SNAPSHOT, *_DUMP_NAMES, *(extra or {})))
         metadata = ReleaseMetadata(
             release=release_id,
             created=now.isoformat(timespec="seconds"),

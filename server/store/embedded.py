@@ -14,6 +14,16 @@ Given a partner storage directory, the store also serves the partner graphs and 
 ones and the union default graph is updated with them (``unions.replace``), so the query sees the commit. Queries
 share the store, a swap has it alone (a readers-writer lock), so no query ever sees half a swap. After the load and
 after every swap the store computes its VoID partitions again into ``graph/void`` (``server.partitions``).
+
+**Copy or disk** (``Settings.store_memory``, DESIGN §5). By default (``copy``) each store bulk-loads the snapshot into
+memory, so N query workers hold N copies. Given ``OnDisk``, it opens instead the on-disk store the build published
+beside the snapshot (``publish_store``: the same quads, the union default graph already formed and the partitions
+already computed, compacted), so a worker does no work at start and every worker reads the same files through the
+kernel's page cache: memory no longer multiplies with workers. A read-only store cannot take partner graphs, so with
+a partner storage each worker opens a RocksDB checkpoint of the release's store (``Store.backup``: hard links to its
+immutable SST files when on the same filesystem, a copy only of the small manifest) in a scratch directory of its own,
+writable, and applies the partner graphs to it exactly as the in-memory copy does; RocksDB writes what changes into
+new files of the checkpoint, never into the linked ones, so the release is untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +40,7 @@ import pyoxigraph as ox
 
 from server import media, partitions, prefixes, unions
 from server.media import QueryForm
+from server.release import METADATA, ReleaseMetadata
 from server.store import results, sparql_text
 from server.store.base import (
     Dataset,
@@ -82,6 +94,44 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     return unions.form(store, unions.SERVED)
 
 
+def publish_store(snapshot: Path, target: Path) -> None:
+    """Write ``snapshot`` as an on-disk store at ``target`` (a directory that does not exist yet), as ``OnDisk``
+    serves it: the quads, their union in the default graph (streamed: ``unions.stream_into``, from the store itself,
+    whose blank nodes a second parse of the snapshot would not give back), the VoID partitions, compacted and flushed.
+    Memory stays small whatever the snapshot's size (RocksDB's bulk loader writes SST files)."""
+    store = ox.Store(str(target))
+    store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+    unions.stream_into(store, store.quads_for_pattern(None, None, None, None), unions.SERVED)
+    partitions.refresh(store)
+    store.optimize()
+    store.flush()
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """Serve the on-disk store at ``published`` (``publish_store``) instead of a copy of the snapshot in memory: read
+    only, in place; or, with ``checkpoint`` (a path that does not exist yet, on the same filesystem to share the files),
+    a checkpoint of it made there and opened writable, which partner graphs need. Whoever gives ``checkpoint`` removes
+    it once the store is closed (a worker may be killed at any moment: its pool does)."""
+
+    published: Path
+    checkpoint: Path | None = None
+
+    def graphs(self) -> dict[str, int]:
+        """The release's named graphs and their sizes, as its metadata records them: counting them in the store
+        would scan all of it at every worker's start (about 8 s per million triples here)."""
+        metadata = ReleaseMetadata.from_json((self.published.parent / METADATA).read_text(encoding="utf-8"))
+        return {graph: n for graph, n in metadata.graphs.items() if graph}
+
+    def open(self) -> ox.Store:
+        release = ox.Store.read_only(str(self.published))
+        if self.checkpoint is None:
+            return release
+        release.backup(str(self.checkpoint))
+        del release
+        return ox.Store(str(self.checkpoint))
+
+
 class ReadersWriter:
     """Many readers at once, or one writer; a waiting writer holds back new readers."""
 
@@ -116,15 +166,21 @@ class ReadersWriter:
 
 
 class EmbeddedStore:
-    """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot, read-only to queries; with
-    ``partners_dir``, also the partner graphs stored there, as of the latest commit."""
+    """An in-memory pyoxigraph store bulk-loaded from an N-Quads snapshot (or, ``on_disk``, the release's on-disk
+    store), read-only to queries; with ``partners_dir``, also the partner graphs stored there, as of the latest
+    commit (``on_disk`` then needs a checkpoint)."""
 
-    def __init__(self, snapshot: Path, partners_dir: Path | None = None) -> None:
-        self._store: ox.Store | None = load_snapshot(snapshot)
-        counts = self._store.query(_COUNT_GRAPHS)
-        assert isinstance(counts, ox.QuerySolutions)
-        self._release_graphs = {row["g"].value: int(row["n"].value) for row in counts}
-        partitions.refresh(self._store)
+    def __init__(self, snapshot: Path, partners_dir: Path | None = None, *, on_disk: OnDisk | None = None) -> None:
+        if on_disk is not None and partners_dir is not None and on_disk.checkpoint is None:
+            raise ValueError("partner graphs cannot be added to a read-only store: give the store a checkpoint")
+        if on_disk is None:
+            self._store: ox.Store | None = load_snapshot(snapshot)
+            counts = self._store.query(_COUNT_GRAPHS)
+            assert isinstance(counts, ox.QuerySolutions)
+            self._release_graphs = {row["g"].value: int(row["n"].value) for row in counts}
+            partitions.refresh(self._store)
+        else:  # published with its partitions; its graphs' sizes in the release's metadata
+            self._store, self._release_graphs = on_disk.open(), on_disk.graphs()
         self._partners = PartnerGraphs(partners_dir)
         self._loaded = EMPTY
         self._access = ReadersWriter()

@@ -31,6 +31,12 @@ with its own capacity limit.
 Workers start eagerly in the constructor and load the snapshot concurrently; ``ready()`` turns true as
 soon as one has loaded, ``wait_ready()`` blocks for it.
 
+Given the release's on-disk store (``published``: ``Settings.store_memory`` ``disk``), workers open it instead of
+loading the snapshot (``embedded.OnDisk``) and share its pages; with a partner storage each opens its own checkpoint
+of it, in a scratch directory ``.worker-<host>-<server pid>-*`` beside the release, which the pool makes before
+starting the worker and removes once it has stopped (a worker killed at its deadline cannot clean up after itself);
+a pool starting removes the scratch directories of this host's servers that are gone.
+
 With a partner storage directory, each worker also loads the partner graphs and, before each query, brings
 them up to the storage's current generation (``EmbeddedStore``): a query that starts after a commit returned
 sees it, whichever worker answers, with nothing sent to the workers. ``graphs()`` adds the partner graphs'
@@ -43,7 +49,9 @@ import logging
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -115,6 +123,7 @@ class WorkerLimits:
 class _Worker:
     process: BaseProcess
     conn: Connection
+    scratch: Path | None = None  # the directory of its checkpoint of the published store
     loaded: bool = field(default=False)
 
 
@@ -165,14 +174,52 @@ def _limit_address_space(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
-def _serve(snapshot: str, partners_dir: str | None, limits: WorkerLimits, conn: Connection) -> None:
-    """A worker process: load the snapshot (and the partner graphs), then answer queries until the pipe closes, a
-    query breaks the worker, or it is due to be recycled."""
-    from server.store.embedded import EmbeddedStore  # imported here: the parent never loads a store
+SCRATCH_PREFIX: Final = ".worker-"
+
+
+def scratch_prefix(pid: int) -> str:
+    """The name a worker scratch directory of the server process ``pid`` on this host starts with (the host in it:
+    replicas on several hosts may share the build directory)."""
+    return f"{SCRATCH_PREFIX}{socket.gethostname()}-{pid}-"
+
+
+def _scratch_dirs(parent: Path) -> list[Path]:
+    """The worker scratch directories under ``parent`` of this host's server processes that are gone."""
+    host = f"{SCRATCH_PREFIX}{socket.gethostname()}-"
+    found = []
+    for path in parent.glob(f"{host}*") if parent.is_dir() else ():
+        pid = path.name.removeprefix(host).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _serve(
+    snapshot: str,
+    partners_dir: str | None,
+    limits: WorkerLimits,
+    conn: Connection,
+    disk: tuple[Path, Path | None] | None = None,
+) -> None:
+    """A worker process: load the snapshot or open the published store (``disk``: it and the checkpoint to make,
+    ``embedded.OnDisk``) and the partner graphs, then answer queries until the pipe closes, a query breaks the
+    worker, or it is due to be recycled."""
+    from server.store.embedded import EmbeddedStore, OnDisk  # imported here: the parent never loads a store
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
     try:
-        store = EmbeddedStore(Path(snapshot), Path(partners_dir) if partners_dir is not None else None)
+        partners = Path(partners_dir) if partners_dir is not None else None
+        store = EmbeddedStore(Path(snapshot), partners, on_disk=OnDisk(*disk) if disk is not None else None)
     except Exception as error:
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
@@ -211,8 +258,9 @@ def _serve(snapshot: str, partners_dir: str | None, limits: WorkerLimits, conn: 
 
 
 class WorkerPool:
-    """The Store protocol over ``workers`` processes, each with its own in-memory copy of ``snapshot`` and of the
-    partner graphs in ``partners_dir`` (None: none), which each worker brings up to date before every query."""
+    """The Store protocol over ``workers`` processes, each with its own in-memory copy of ``snapshot`` (or the
+    release's on-disk store ``published``, shared) and of the partner graphs in ``partners_dir`` (None: none), which
+    each worker brings up to date before every query."""
 
     def __init__(
         self,
@@ -221,9 +269,14 @@ class WorkerPool:
         timeout: float,
         partners_dir: Path | None = None,
         limits: WorkerLimits = WorkerLimits(),
+        published: Path | None = None,
     ) -> None:
         if workers < 1 or timeout <= 0:
             raise ValueError("a worker pool needs workers >= 1 and timeout > 0")
+        self._published = published
+        if published is not None:
+            for leftover in _scratch_dirs(published.parent.parent):
+                shutil.rmtree(leftover, ignore_errors=True)
         self._snapshot = str(snapshot)
         self._partners_dir = str(partners_dir) if partners_dir is not None else None
         self._partners = PartnerGraphs(partners_dir)
@@ -504,14 +557,20 @@ class WorkerPool:
         """A new worker process, started and counted in the pool (None once closed); lock held."""
         if self._closed:
             return None
+        scratch, disk = None, None
+        if self._published is not None:
+            if self._partners_dir is not None:
+                releases = self._published.parent.parent
+                scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(os.getpid()), dir=releases))
+            disk = (self._published, scratch / "store" if scratch is not None else None)
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(
             target=_serve,
-            args=(self._snapshot, self._partners_dir, self._limits, child),
+            args=(self._snapshot, self._partners_dir, self._limits, child, disk),
             name="migkg-query-worker",
             daemon=True,
         )
-        worker = _Worker(process, parent)
+        worker = _Worker(process, parent, scratch)
         self._workers.add(worker)
         process.start()
         child.close()
@@ -557,6 +616,8 @@ class WorkerPool:
             worker.process.kill()
         worker.process.join(_KILL_GRACE)
         worker.conn.close()
+        if worker.scratch is not None:
+            shutil.rmtree(worker.scratch, ignore_errors=True)
 
     def _not_ready_message(self) -> str:
         if self._closed:

@@ -130,7 +130,8 @@ async def lifespan(service: Service, app: FastAPI) -> AsyncIterator[None]:
 
 
 def start_pool(settings: Settings, release: Release) -> WorkerPool:
-    """A ``WorkerPool`` over ``release``'s snapshot and the partner graphs, with the settings' workers and limits."""
+    """A ``WorkerPool`` over ``release``'s snapshot (or its on-disk store: ``Settings.store_memory``) and the partner
+    graphs, with the settings' workers and limits."""
     worker_limits = WorkerLimits(
         memory_mb=settings.query_memory_mb,
         max_queries=settings.worker_max_queries,
@@ -139,7 +140,11 @@ def start_pool(settings: Settings, release: Release) -> WorkerPool:
         cheap_timeout=settings.cheap_query_timeout,
     )
     snapshot, workers, timeout = release.snapshot, settings.query_workers, settings.query_timeout
-    return WorkerPool(snapshot, workers, timeout, settings.partner_graphs_dir, worker_limits)
+    published = release.store if settings.store_on_disk(release.metadata.triples) else None
+    if published is not None and not published.is_dir():
+        log.warning("release %s has no on-disk store (published before stores were): workers copy it", release.id)
+        published = None
+    return WorkerPool(snapshot, workers, timeout, settings.partner_graphs_dir, worker_limits, published)
 
 
 @asynccontextmanager

@@ -20,8 +20,17 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from server.cli import main
-from server.pipeline.publish import TMP_PREFIX, publish, write_release
-from server.release import METADATA, SNAPSHOT, BrokenReleaseError, NoReleaseError, open_current, serving_release
+from server.pipeline.publish import TMP_PREFIX, publish, write_release, write_store
+from server.release import (
+    METADATA,
+    SNAPSHOT,
+    STORE,
+    BrokenReleaseError,
+    NoReleaseError,
+    Release,
+    open_current,
+    serving_release,
+)
 from server.settings import REPO_ROOT
 from tools.loopback import start_server
 
@@ -33,7 +42,13 @@ def release(build: Path, label: str, day: int) -> Path:
     quads = [Quad(NamedNode("https://w3id.org/migkg/id/event/a"), LABEL, Literal(label), G)]
     when = datetime(2026, 1, day, tzinfo=UTC)
     return write_release(
-        quads, build / "releases", base_iri="https://w3id.org/migkg/", versions={}, timings={}, now=when
+        quads,
+        build / "releases",
+        base_iri="https://w3id.org/migkg/",
+        versions={},
+        timings={},
+        extra={STORE: write_store},
+        now=when,
     )
 
 
@@ -75,7 +90,40 @@ def remove_metadata(path: Path) -> str:
     return METADATA
 
 
-DAMAGE = [truncate_snapshot, alter_dump, remove_dump, garble_metadata, remove_metadata]
+def largest_store_file(path: Path) -> Path:
+    return max((p for p in (path / STORE).iterdir() if p.is_file()), key=lambda p: p.stat().st_size)
+
+
+def truncate_store_file(path: Path) -> str:
+    file = largest_store_file(path)
+    file.write_bytes(file.read_bytes()[:-1])
+    return file.name
+
+
+def remove_store_file(path: Path) -> str:
+    file = largest_store_file(path)
+    file.unlink()
+    return file.name
+
+
+DAMAGE = [
+    truncate_snapshot,
+    alter_dump,
+    remove_dump,
+    garble_metadata,
+    remove_metadata,
+    truncate_store_file,
+    remove_store_file,
+]
+
+
+def test_record_store_files_by_size_only(build: Path) -> None:
+    """The on-disk store's files are listed one by one, each with its size and no sha256 (server.release: why)."""
+    current = Release.open(build / "current")
+    listed = {name: info for name, info in current.metadata.files.items() if name.startswith(f"{STORE}/")}
+    on_disk = {f"{STORE}/{p.name}": p.stat().st_size for p in current.store.iterdir() if p.is_file()}
+    assert {name: info.bytes for name, info in listed.items()} == on_disk
+    assert any(name.endswith(".sst") for name in listed) and {info.sha256 for info in listed.values()} == {""}
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=lambda d: d.__name__)
