@@ -41,7 +41,7 @@ def test_entity_page_shows_its_mentions_and_a_context_passage(page: Page, root_u
     held_in = page.locator("#out ~ dl dd", has=page.locator('a[href="/doc/place/cuenca"]')).first
     held_in.locator("summary", has_text="How do we know this?").click()
     # Its passage states several of the event's facts: quoted once, below the statements, with its context.
-    pointer = held_in.locator(".shared-pointer a")
+    pointer = held_in.locator('.shared-pointer a[href^="#"]')  # the shared passage, not its page
     pointer.click()
     shared = page.locator(pointer.get_attribute("href") or "")
     expect(shared.locator("blockquote")).to_contain_text("The Forum was held in Cuenca")

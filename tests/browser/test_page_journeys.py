@@ -101,7 +101,7 @@ def test_search_to_commitment_item_evidence_in_the_reader_and_on_to_segib(page: 
     statement = page.locator(f'dt:has(a[href="/def#{prop.rsplit("#", 1)[-1]}"]) + dd')
     expect(statement.locator(f'a[href="{doc(SEGIB)}"]').first).to_have_text(segib)
     evidence = statement.locator("details.evidence")
-    pointer = evidence.locator(".shared-pointer a")
+    pointer = evidence.locator('.shared-pointer a[href^="#"]')  # the shared passage, not its page
     expect(pointer).to_be_hidden()
     evidence.get_by_text("How do we know this?").click()
     # The passage states several of the item's facts: quoted once, below the statements, with each fact it supports.
