@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits bench-compare lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected bench bench-catalogue bench-attacks bench-limits bench-compare bench-scale lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -89,6 +89,10 @@ bench-limits: install ## a cheap client's ASK latency beside three heavy clients
 bench-compare: install stores ## ours side by side with bare pyoxigraph, Oxigraph server, Virtuoso, rdflib-endpoint (wrk); writes build/bench/compare.{json,md}
 	$(call apt_install,command -v wrk,Debian's wrk,wrk,The side-by-side benchmark)
 	$(BIN)/python -m tools.bench_compare $(BENCH_ARGS)
+
+bench-scale: install stores ## the whole app over the embedded store, Virtuoso and Oxigraph server at 1M and 10M triples (wrk); writes build/bench/scale.{json,md}
+	$(call apt_install,command -v wrk,Debian's wrk,wrk,The scale benchmark)
+	$(BIN)/python -m tools.bench_scale $(BENCH_ARGS)
 
 lint: install ## ruff check and format check of server/, tools/ and tests/
 	$(BIN)/ruff check $(CODE)
