@@ -3,12 +3,13 @@
 The graph grows in rounds. Round ``r`` adds an event held in a country and organised by an organisation, two
 organisations (one a unit of the other; the first a government body every other round), a commitment adopted at the
 event with 3–8 items on topics, three practices that implement earlier items, and one excerpt per item and per
-practice, each with a quote selector and what it mentions. Facts go to ``graph/data``, inverses, derived labels and
-the superclasses the reasoner would add (``mig:Agent``, ``mig:Practice``) to ``graph/inferred``, excerpts and
-selectors to ``graph/provenance``, mentions to ``graph/mentions``; countries and topics (fixed lists, topics with
-their ``skos:prefLabel``) to ``graph/reference``. Every reference points to an entity of the same or an earlier
-round, so a truncated run is still a closed graph, and the IRIs of round ``r`` are known from ``r`` alone (``iri``),
-which lets a query mix pick existing IRIs without reading the data back.
+practice, each with quote and position selectors and what it mentions. Facts go to ``graph/data``, inverses, derived
+labels and the superclasses the reasoner would add (``mig:Agent``, ``mig:Practice``) to ``graph/inferred``, excerpts
+and selectors to ``graph/provenance``, mentions to ``graph/mentions``; countries and topics (fixed lists, topics
+with their ``skos:prefLabel``) to ``graph/reference``, the source documents to ``graph/sources``. Every reference
+points to an entity of the same or an earlier round, so a truncated run is still a closed graph, and the IRIs of
+round ``r`` are known from ``r`` alone (``iri``), which lets a query mix pick existing IRIs without reading the data
+back.
 
 Rounds are written whole until at least ``TRIPLES`` quads are out (so a little more than asked for, never less).
 The same seed always gives the same bytes; lines are streamed, so any size fits in memory.
@@ -39,8 +40,9 @@ ID, MIG, OA = prefixes.ID, prefixes.MIG, prefixes.OA
 TYPE, LABEL = prefixes.RDF + "type", prefixes.RDFS + "label"
 SKOS_PREF_LABEL = prefixes.SKOS + "prefLabel"  # a topic's name in its thesaurus, as catalogue queries read it
 XSD_DATE, XSD_INTEGER = prefixes.XSD + "date", prefixes.XSD + "integer"
-DATA, INFERRED, PROVENANCE, MENTIONS, REFERENCE = (
-    prefixes.GRAPH + name for name in ("data", "inferred", "provenance", "mentions", "reference")
+XSD_NON_NEGATIVE = prefixes.XSD + "nonNegativeInteger"
+DATA, INFERRED, PROVENANCE, MENTIONS, REFERENCE, SOURCE_DOCUMENTS = (
+    prefixes.GRAPH + name for name in ("data", "inferred", "provenance", "mentions", "reference", "sources")
 )
 COUNTRIES = 60
 TOPICS = 30
@@ -135,18 +137,25 @@ def reference() -> Iterator[str]:
         yield quad(iri("topic", n), LABEL, literal(f"{WORDS[n].capitalize()} topic", language="en"), REFERENCE)
         yield quad(iri("topic", n), SKOS_PREF_LABEL, literal(f"{WORDS[n].capitalize()}", language="en"), REFERENCE)
     for n in range(SOURCES):
-        yield quad(iri("source", n), TYPE, MIG + "Document", REFERENCE)
-        yield quad(iri("source", n), LABEL, literal(f"Synthetic report {n}", language="en"), REFERENCE)
+        yield quad(iri("source", n), TYPE, MIG + "SourceDocument", SOURCE_DOCUMENTS)
+        yield quad(iri("source", n), LABEL, literal(f"Synthetic report {n}", language="en"), SOURCE_DOCUMENTS)
 
 
 def excerpt(rng: random.Random, r: int, part: int, about: str, mentioned: list[str]) -> Iterator[str]:
-    """An excerpt quoting a source about ``about``, with its selector and what it mentions."""
-    e, selector = iri("excerpt", r, part), f"_:q{r}x{part}"
+    """An excerpt quoting a source about ``about``, with its selectors (the quote, and where it is: a position made
+    up from the round) and what it mentions."""
+    e, selector, position = iri("excerpt", r, part), f"_:q{r}x{part}", f"_:p{r}x{part}"
     yield quad(e, TYPE, MIG + "Excerpt", PROVENANCE)
     yield quad(e, OA + "hasSource", iri("source", rng.randrange(SOURCES)), PROVENANCE)
     yield quad(e, OA + "hasSelector", selector, PROVENANCE)
     yield quad(selector, TYPE, OA + "TextQuoteSelector", PROVENANCE)
-    yield quad(selector, OA + "exact", literal(words(rng, 12, 30).capitalize() + "."), PROVENANCE)
+    quote = words(rng, 12, 30).capitalize() + "."
+    yield quad(selector, OA + "exact", literal(quote), PROVENANCE)
+    yield quad(e, OA + "hasSelector", position, PROVENANCE)
+    yield quad(position, TYPE, OA + "TextPositionSelector", PROVENANCE)
+    start = (r * 16 + part) * 1000
+    yield quad(position, OA + "start", literal(str(start), XSD_NON_NEGATIVE), PROVENANCE)
+    yield quad(position, OA + "end", literal(str(start + len(quote)), XSD_NON_NEGATIVE), PROVENANCE)
     for target in (about, *mentioned):
         yield quad(e, MIG + "mentions", target, MENTIONS)
 
