@@ -407,7 +407,13 @@ def measure(
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Load ``data`` into ``kind``, serve it, measure memory, run the mix at each client count, stop everything."""
-    entry: dict[str, Any] = {"store": kind, "data": data.name, "triples": data.triples, "cells": []}
+    entry: dict[str, Any] = {
+        "store": kind,
+        "data": data.name,
+        "triples": data.triples,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cells": [],
+    }
     directory = work / f"{kind}-{data.name}"
     try:
         with remote_store(kind, data, directory / "store", entry) if kind != "embedded" else nothing() as store:
@@ -471,11 +477,15 @@ def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None]
         "data": [],
         "results": [],
     }
+    earlier = out / "scale.json"
+    kept = kept_results(json.loads(earlier.read_text(encoding="utf-8")), args) if earlier.exists() else {}
+    info["data"], info["results"] = kept.get("data", []), kept.get("results", [])
     texts = catalogue(settings.queries_dir)
     with tempfile.TemporaryDirectory(prefix="migkg-bench-scale-") as tmp:
         for triples in args.sizes:
             data = scale_data(settings.build_dir, triples, args.seed, say)
             mix = scale_mix(data.rounds, args.seed, texts)
+            info["data"] = [d for d in info["data"] if d["name"] != data.name]
             info["data"].append(asdict(data) | {"release": str(data.release), "partners": str(data.partners),
                                                 "requests": len(mix)})  # fmt: skip
             say(f"{data.name}: {data.triples:,} triples, {data.partner_triples:,} in partner graphs")
@@ -483,6 +493,17 @@ def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None]
                 info["results"].append(measure(kind, data, mix, settings, args, Path(tmp), say))
                 write(out, info, started)  # what is measured so far survives a later failure
     return write(out, info, started)
+
+
+def kept_results(earlier: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """What an earlier run measured that this one does not measure again (other sizes or stores, same seed and
+    cell length), so that sizes run one at a time end in one table; each result keeps its date."""
+    if (earlier.get("seed"), earlier.get("seconds_per_cell")) != (args.seed, args.duration):
+        return {}
+    again = {(f"synthetic-{size_name(size)}", store) for size in args.sizes for store in args.stores}
+    results = [e for e in earlier.get("results", []) if (e["data"], e["store"]) not in again]
+    names = {e["data"] for e in results}
+    return {"data": [d for d in earlier.get("data", []) if d["name"] in names], "results": results}
 
 
 def write(out: Path, info: dict[str, Any], started: datetime) -> Path:
