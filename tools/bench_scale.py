@@ -212,28 +212,41 @@ def process_memory(pid: int) -> dict[str, Any] | None:
     return {"pid": pid, "command": command[:200], **memory}
 
 
-def role(command: str, spawned: int, workers: int) -> str:
-    """What a process of a replica is, from its command line (``spawned``: how many spawned children it has).
+def role(command: str, rank: int, workers: int) -> str:
+    """What a process of a replica is, from its command line and, for a spawned one, its ``rank`` among the spawned
+    processes by start time: the server starts its ``workers`` query workers, then the partner writer.
 
-    >>> role("python -c from multiprocessing.resource_tracker import main;main(5)", 2, 2)
+    >>> role("python -c from multiprocessing.resource_tracker import main;main(5)", 0, 2)
     'resource tracker'
-    >>> role("python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)", 2, 2)
-    'query worker'
+    >>> [role("python -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5)", n, 2) for n in (1, 2)]
+    ['query worker', 'partner writer']
     """
     if "resource_tracker" in command:
         return "resource tracker"
     if "spawn_main" in command:
-        return "query worker" if spawned == workers else "query worker or partner writer"
+        return "query worker" if rank < workers else "partner writer"
     return "server"
 
 
+def started_at(pid: int) -> int:
+    """When a process started (clock ticks since boot: field 22 of ``/proc/<pid>/stat``; 0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat[stat.rindex(")") + 2 :].split()[19])
+
+
 def replica_memory(server: Server, workers: int, store: ExternalStore | None) -> list[dict[str, Any]]:
-    """RSS and PSS of each process of the replica (the server and its descendants) and of the store's server."""
+    """RSS and PSS of each process of the replica (the server and its descendants; ``workers``: how many query
+    workers it runs) and of the store's server. A worker replaced during the mix starts after the writer, so after
+    the mix one of them may be named for the other."""
     pids = [server.process.pid, *children(server.process.pid)]
     found = [m for m in map(process_memory, pids) if m is not None]
-    spawned = sum("spawn_main" in m["command"] for m in found)
+    spawned = sorted((m for m in found if "spawn_main" in m["command"]), key=lambda m: started_at(m["pid"]))
     for m in found:
-        m["role"] = role(m["command"], spawned, workers) if m["pid"] != server.process.pid else "server"
+        rank = spawned.index(m) if m in spawned else 0
+        m["role"] = role(m["command"], rank, workers) if m["pid"] != server.process.pid else "server"
     if store is not None:
         for pid in (store.process.pid, *children(store.process.pid)):
             of_store = process_memory(pid)
@@ -455,7 +468,8 @@ def measure(
                     what = "migkg serve's start until every query worker has loaded (each its own copy)"
                     entry["load"] = loaded(what, data, started)
                     say(f"  {kind}: {settings.query_workers} workers loaded in {entry['load']['seconds']} s")
-                entry["memory_loaded"] = replica_memory(server, settings.query_workers, store)
+                workers = settings.query_workers if kind == "embedded" else 0
+                entry["memory_loaded"] = replica_memory(server, workers, store)
                 entry["first_search_seconds"] = first_search(server)
                 entry["check"] = check(server.url, mix, args.check_budget)
                 say(f"  {kind}: check {entry['check']['answered']} answered, failed {entry['check']['failed']}")
@@ -467,7 +481,7 @@ def measure(
                     entry["cells"].append(cell)
                     say(f"    {clients} client(s): {cell['ok_per_second']} req/s, p50 {cell['p50_ms']} ms, "
                         f"p95 {cell['p95_ms']} ms, non-2xx {cell['non2xx']}")  # fmt: skip
-                entry["memory_after"] = replica_memory(server, settings.query_workers, store)
+                entry["memory_after"] = replica_memory(server, workers, store)
                 entry["memory"] = totals(entry["memory_after"])
             finally:
                 server.stop()

@@ -61,9 +61,14 @@ def test_read_process_memory_of_this_process() -> None:
 
 def test_name_replica_process_roles() -> None:
     worker = "python -B -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=9, pipe_handle=17)"
-    assert bench_scale.role(worker, spawned=2, workers=2) == "query worker"
-    assert bench_scale.role(worker, spawned=3, workers=2) == "query worker or partner writer"
-    assert bench_scale.role("python -m server.cli serve --port 1", spawned=2, workers=2) == "server"
+    assert [bench_scale.role(worker, rank, workers=2) for rank in range(3)] == ["query worker"] * 2 + ["partner writer"]
+    assert bench_scale.role(worker, rank=0, workers=0) == "partner writer"  # over a remote store: no query worker
+    assert bench_scale.role("python -m server.cli serve --port 1", rank=0, workers=2) == "server"
+
+
+def test_read_process_start_time_later_for_a_later_process() -> None:
+    assert 0 < bench_scale.started_at(os.getppid()) <= bench_scale.started_at(os.getpid())
+    assert bench_scale.started_at(2**22 + 1) == 0
 
 
 def test_sum_memory_of_replica_apart_from_store_server() -> None:
