@@ -550,15 +550,20 @@ def ratios(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
+def report_head(settings: Settings) -> tuple[Path, datetime, dict[str, Any]]:
+    """Where a benchmark writes (``<build>/bench``, made), when it started, and its report's head: date, machine and
+    versions."""
     out = settings.build_dir / "bench"
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
+    return out, started, {"date": started.isoformat(timespec="seconds"), "machine": machine(), "versions": versions()}
+
+
+def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
+    out, started, head = report_head(settings)
     info: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"),
+        **head,
         "quick": args.quick,
-        "machine": machine(),
-        "versions": versions(),
         "settings": json.loads(
             settings.model_copy(update={"client_address_header": CLIENT_HEADER}).model_dump_json(
                 exclude={"repo_dir", "build_dir", "state_dir"}
@@ -700,6 +705,26 @@ def markdown(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def add_ours_option(p: argparse.ArgumentParser, example: str) -> None:
+    """``--ours SETTING=VALUE`` (repeatable): one of our settings changed for the run (``ours_settings``)."""
+    p.add_argument(
+        "--ours",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help=f"change one of our settings (e.g. {example}) to see what it costs; recorded in the report",
+    )
+
+
+def ours_settings(p: argparse.ArgumentParser, items: list[str]) -> Settings:
+    """The settings with ``--ours``' changes; a clear usage error for a bad one."""
+    changes: dict[str, Any] = dict(item.split("=", 1) for item in items)
+    try:
+        return Settings(**changes)
+    except ValueError as error:
+        p.error(f"--ours: {error}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.bench_compare", description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=int, default=10, help="seconds of wrk per cell (default 10)")
@@ -708,13 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--check-budget", type=float, default=60.0, help="seconds for the check pass of one endpoint")
-    p.add_argument(
-        "--ours",
-        action="append",
-        default=[],
-        metavar="SETTING=VALUE",
-        help="change one of our settings (e.g. reserved_workers=0) to see what it costs; recorded in the report",
-    )
+    add_ours_option(p, "reserved_workers=0")
     p.add_argument("--quick", action="store_true", help="for development: 2 s cells, one synthetic graph of 20k")
     args = p.parse_args(argv)
     unknown = set(args.endpoints) - set(ENDPOINTS)
@@ -722,11 +741,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown endpoints {sorted(unknown)}; choose among {', '.join(ENDPOINTS)}")
     if args.quick:
         args.duration, args.sizes, args.check_budget = 2, [20_000], 20.0
-    try:
-        settings = Settings(**dict(item.split("=", 1) for item in args.ours))
-    except ValueError as error:
-        p.error(f"--ours: {error}")
-    out = run(settings, args)
+    out = run(ours_settings(p, args.ours), args)
     print(f"wrote {out / 'compare.json'} and {out / 'compare.md'}")
     return 0
 

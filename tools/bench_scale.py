@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,19 +56,20 @@ from server.release import SEARCH, SNAPSHOT, Release
 from server.settings import Settings
 from server.store.remote import Endpoints, Remote, publish
 from tools import synthetic
-from tools.bench import machine
 from tools.bench_compare import (
     CHECK_TIMEOUT,
     CLIENT_HEADER,
     PREFIXES,
     SPARQL_JSON,
     TEMPLATES,
+    add_ours_option,
     changed_settings,
+    ours_settings,
+    report_head,
     request_path,
     run_wrk,
     size_name,
     synthetic_release,
-    versions,
 )
 from tools.loopback import Server, start_server
 from tools.stores import ExternalStore, start_oxigraph, start_virtuoso
@@ -481,7 +482,7 @@ def measure(
     }
     directory = work / f"{kind}-{data.name}"
     try:
-        with remote_store(kind, data, directory / "store", entry) if kind != "embedded" else nothing() as store:
+        with remote_store(kind, data, directory / "store", entry) if kind != "embedded" else nullcontext() as store:
             if store is not None:
                 say(f"  {kind}: published in {entry['load']['seconds']} s")
             (directory / "app").mkdir(parents=True)
@@ -525,19 +526,10 @@ def measure(
     return entry
 
 
-@contextmanager
-def nothing() -> Iterator[None]:
-    yield None
-
-
 def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
-    out = settings.build_dir / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(UTC)
+    out, started, head = report_head(settings)
     info: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
+        **head,
         "ours": changed_settings(settings),
         "query_workers": settings.query_workers,
         "seconds_per_cell": args.duration,
@@ -709,23 +701,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=int, default=20, help="seconds of wrk per cell (default 20)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--check-budget", type=float, default=120.0, help="seconds for the warm-up pass of one store")
-    p.add_argument(
-        "--ours",
-        action="append",
-        default=[],
-        metavar="SETTING=VALUE",
-        help="change one of our settings (e.g. query_workers=4, or a storage mode of the embedded workers)",
-    )
+    add_ours_option(p, "query_workers=4, or a storage mode of the embedded workers")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: stop the stores and servers on the way out
     unknown = set(args.stores) - set(STORES)
     if unknown:
         p.error(f"unknown stores {sorted(unknown)}; choose among {', '.join(STORES)}")
-    try:
-        settings = Settings(**dict(item.split("=", 1) for item in args.ours))
-    except ValueError as error:
-        p.error(f"--ours: {error}")
-    out = run(settings, args)
+    out = run(ours_settings(p, args.ours), args)
     print(f"wrote {out / 'scale.json'} and {out / 'scale.md'}")
     return 0
 
