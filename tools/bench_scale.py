@@ -607,7 +607,7 @@ def table_rows(info: dict[str, Any]) -> list[str]:
             f"| {e['data']} | {e['store']} | {rate} | {mib(disk.get('release'))} / {mib(disk.get('store_data'))} | "
             f"{mib(memory.get('replica_rss'))} / {mib(memory.get('replica_pss'))} | {store_memory} | "
             + " | ".join(figures)
-            + f" | {e.get('error', '')[:200]} |"
+            + f" | {' '.join(e.get('error', '').split())[:200]} |"
         )
     return rows
 
