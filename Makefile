@@ -9,7 +9,7 @@ CODE   := server tools tests
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected messages bench bench-catalogue bench-attacks bench-limits bench-compare bench-memory lint typecheck format lock vendor stats clean
+.PHONY: help install browser stores recipes-node build check run serve test test-fast queries-expected messages bench bench-catalogue bench-attacks bench-limits bench-compare bench-memory bench-scale lint typecheck format lock vendor stats clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -95,6 +95,10 @@ bench-compare: install stores ## ours side by side with bare pyoxigraph, Oxigrap
 
 bench-memory: install ## a replica's memory (PSS), start-up and latency, workers copying the release or sharing its on-disk store, 1M/10M; writes build/bench/memory.{json,md}
 	$(BIN)/python -m tools.bench_memory $(BENCH_ARGS)
+
+bench-scale: install stores ## the whole app over the embedded store, Virtuoso and Oxigraph server at 1M and 10M triples (wrk); writes build/bench/scale.{json,md}
+	$(call apt_install,command -v wrk,Debian's wrk,wrk,The scale benchmark)
+	$(BIN)/python -m tools.bench_scale $(BENCH_ARGS)
 
 lint: install ## ruff check and format check of server/, tools/ and tests/
 	$(BIN)/ruff check $(CODE)

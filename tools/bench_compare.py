@@ -196,10 +196,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "statuses": "%%s", "connect_errors": %%d, ' ..
-    '"read_errors": %%d, "write_errors": %%d, "timeouts": %%d, "p50_us": %%d, "p99_us": %%d, "mean_us": %%.1f, ' ..
-    '"max_us": %%d}\\n',
+    '"read_errors": %%d, "write_errors": %%d, "timeouts": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
+    '"mean_us": %%.1f, "max_us": %%d}\\n',
     summary.requests, summary.duration, non2xx, statuses, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.mean, latency.max))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean, latency.max))
 end
 """
 # The header that tells ours which client a request is from (MIGKG_CLIENT_ADDRESS_HEADER, as behind a proxy):
@@ -446,13 +446,18 @@ def check(endpoint: Running, requests: list[Request], budget: float) -> Check:
 
 
 def wrk(endpoint: Running, requests: list[Request], clients: int, seconds: float, directory: Path) -> dict[str, Any]:
-    threads = clients  # one connection per thread: each is a client of its own
-    script = directory / f"{endpoint.name}-{clients}.lua"
     pairs = [(request_path(endpoint.path, r.query), r.accept) for r in requests]
+    return run_wrk(endpoint.url, pairs, clients, seconds, directory / f"{endpoint.name}-{clients}.lua")
+
+
+def run_wrk(url: str, pairs: list[tuple[str, str]], clients: int, seconds: float, script: Path) -> dict[str, Any]:
+    """wrk against ``url`` for ``seconds`` with ``clients`` connections, one thread each (each a client of its own),
+    rotating through ``pairs`` ((path, Accept)) as GET requests; ``script`` is where its Lua script is written."""
+    threads = clients
     script.write_text(lua_script(pairs, threads), encoding="utf-8")
     command = [
         program("wrk", "make bench-compare"), "-t", str(threads), "-c", str(clients), "-d", f"{round(seconds)}s",
-        "--timeout", WRK_TIMEOUT, "-s", str(script), endpoint.url,
+        "--timeout", WRK_TIMEOUT, "-s", str(script), url,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
     if done.returncode != 0:
@@ -464,6 +469,7 @@ def wrk(endpoint: Running, requests: list[Request], clients: int, seconds: float
         "requests": raw["requests"],
         "ok_per_second": round(ok / duration, 1) if duration else 0.0,
         "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p95_ms": round(raw["p95_us"] / 1000, 1),
         "p99_ms": round(raw["p99_us"] / 1000, 1),
         "non2xx": raw["non2xx"],
         "statuses": sorted(set(raw["statuses"].split())),
@@ -544,15 +550,20 @@ def ratios(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
+def report_head(settings: Settings) -> tuple[Path, datetime, dict[str, Any]]:
+    """Where a benchmark writes (``<build>/bench``, made), when it started, and its report's head: date, machine and
+    versions."""
     out = settings.build_dir / "bench"
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
+    return out, started, {"date": started.isoformat(timespec="seconds"), "machine": machine(), "versions": versions()}
+
+
+def run(settings: Settings, args: argparse.Namespace, say: Callable[[str], None] = print) -> Path:
+    out, started, head = report_head(settings)
     info: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"),
+        **head,
         "quick": args.quick,
-        "machine": machine(),
-        "versions": versions(),
         "settings": json.loads(
             settings.model_copy(update={"client_address_header": CLIENT_HEADER}).model_dump_json(
                 exclude={"repo_dir", "build_dir", "state_dir"}
@@ -694,6 +705,26 @@ def markdown(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def add_ours_option(p: argparse.ArgumentParser, example: str) -> None:
+    """``--ours SETTING=VALUE`` (repeatable): one of our settings changed for the run (``ours_settings``)."""
+    p.add_argument(
+        "--ours",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help=f"change one of our settings (e.g. {example}) to see what it costs; recorded in the report",
+    )
+
+
+def ours_settings(p: argparse.ArgumentParser, items: list[str]) -> Settings:
+    """The settings with ``--ours``' changes; a clear usage error for a bad one."""
+    changes: dict[str, Any] = dict(item.split("=", 1) for item in items)
+    try:
+        return Settings(**changes)
+    except ValueError as error:
+        p.error(f"--ours: {error}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.bench_compare", description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=int, default=10, help="seconds of wrk per cell (default 10)")
@@ -702,13 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--check-budget", type=float, default=60.0, help="seconds for the check pass of one endpoint")
-    p.add_argument(
-        "--ours",
-        action="append",
-        default=[],
-        metavar="SETTING=VALUE",
-        help="change one of our settings (e.g. reserved_workers=0) to see what it costs; recorded in the report",
-    )
+    add_ours_option(p, "reserved_workers=0")
     p.add_argument("--quick", action="store_true", help="for development: 2 s cells, one synthetic graph of 20k")
     args = p.parse_args(argv)
     unknown = set(args.endpoints) - set(ENDPOINTS)
@@ -716,11 +741,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown endpoints {sorted(unknown)}; choose among {', '.join(ENDPOINTS)}")
     if args.quick:
         args.duration, args.sizes, args.check_budget = 2, [20_000], 20.0
-    try:
-        settings = Settings(**dict(item.split("=", 1) for item in args.ours))
-    except ValueError as error:
-        p.error(f"--ours: {error}")
-    out = run(settings, args)
+    out = run(ours_settings(p, args.ours), args)
     print(f"wrote {out / 'compare.json'} and {out / 'compare.md'}")
     return 0
 

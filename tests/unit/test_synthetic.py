@@ -31,7 +31,7 @@ def test_generate_synthetic_graph_whole_rounds_up_to_the_triples_asked(tmp_path:
     assert TRIPLES <= summary.triples < TRIPLES + one_round
     assert len(store) == summary.triples == sum(summary.graphs.values())  # no quad written twice
     assert set(summary.graphs) == {synthetic.DATA, synthetic.INFERRED, synthetic.PROVENANCE, synthetic.MENTIONS,
-                                   synthetic.REFERENCE}  # fmt: skip
+                                   synthetic.REFERENCE, synthetic.SOURCE_DOCUMENTS}  # fmt: skip
     last_event = ox.NamedNode(synthetic.iri("event", summary.rounds - 1))
     assert list(store.quads_for_pattern(last_event, None, None))
     assert not list(store.quads_for_pattern(ox.NamedNode(synthetic.iri("event", summary.rounds)), None, None))
