@@ -260,7 +260,8 @@ class Queries:
         return result
 
     async def gather(self, queries: Sequence[str]) -> list[list[Row]]:
-        """Several SELECTs at once (the store's workers share them), results in order."""
+        """Several SELECTs at once (the store's workers share them), results in order; an empty query ("": a
+        builder with nothing to ask) answers no rows without reaching the store."""
         results: list[list[Row]] = [[] for _ in queries]
 
         async def one(i: int, query: str) -> None:
@@ -268,7 +269,8 @@ class Queries:
 
         async with anyio.create_task_group() as group:
             for i, query in enumerate(queries):
-                group.start_soon(one, i, query)
+                if query:
+                    group.start_soon(one, i, query)
         return results
 
 

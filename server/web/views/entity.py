@@ -14,7 +14,16 @@ from dataclasses import dataclass, field, replace
 from server import prefixes
 from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
-from server.web.labels import EXTERNAL_LABELS, iri_ref, is_coined, labels_query, local_name, pick_label, term_name
+from server.web.labels import (
+    EXTERNAL_LABELS,
+    iri_ref,
+    iri_values,
+    is_coined,
+    labels_query,
+    local_name,
+    pick_label,
+    term_name,
+)
 from server.web.views import discrepancies, inference
 from server.web.views import mentions as mention_index
 
@@ -50,17 +59,27 @@ def incoming_query(entity: str, prop: str, page: int) -> str:
     )
 
 
-def mentions_query(entity: str) -> str:
-    """Every quoted passage whose facts name ``entity`` (as subject or object), with its place in its source."""
+def excerpt_graphs_query(entity: str) -> str:
+    """``?g``: the excerpt graphs (quoted passages) whose facts name ``entity``, as subject or object."""
     e = iri_ref(entity)
     return _HEAD + (
-        "SELECT ?g ?source ?sourceLabel ?exact ?start ?end WHERE { "
-        f"{{ SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {e} ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?q {e} }} }} "
-        f'FILTER (STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }} }} '
+        f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {e} ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?q {e} }} }} "
+        f'FILTER (STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }}'
+    )
+
+
+def mentions_query(graphs: Sequence[str]) -> str:
+    """Each of the quoted passages ``graphs`` (``excerpt_graphs_query``) with its place in its source; "" (nothing
+    to ask) for none. The passages are given as VALUES, not joined from a sub-select: engines evaluate that join's
+    provenance side in full (0.85 s over a 1M-triple graph in pyoxigraph, against under 1 ms)."""
+    if not graphs:
+        return ""
+    return _HEAD + (
+        f"SELECT ?g ?source ?sourceLabel ?exact ?start ?end WHERE {{ VALUES ?g {{ {iri_values(graphs)} }} "
         "GRAPH graph:provenance { "
         "?g oa:hasSource ?source ; oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact ?exact ] , "
         "[ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] } "
-        "OPTIONAL { ?source rdfs:label ?sourceLabel } } ORDER BY ?sourceLabel ?start"
+        "OPTIONAL { ?source rdfs:label ?sourceLabel } } ORDER BY ?sourceLabel ?start ?g"
     )
 
 
@@ -440,7 +459,13 @@ async def load(
         prop = row["p"]["value"]
         first[prop] = await queries.rows(incoming_query(entity, prop, page if prop == incoming else 1))
     types = {r["o"]["value"] for r in outgoing if r["p"]["value"] == prefixes.RDF + "type"}
-    named, context = await queries.gather([mention_index.named_in_query(entity), mention_index.context_query(entity)])
+    excerpts, mentioning = await queries.gather([excerpt_graphs_query(entity), mention_index.mentioning_query(entity)])
+    passages = [row["g"]["value"] for row in excerpts]
+    named, context, evidence = await queries.gather([
+        mention_index.named_in_query([row["x"]["value"] for row in mentioning]),
+        mention_index.context_query(passages),
+        mentions_query(passages),
+    ])  # fmt: skip
     index = IndexRows(named, context)
     if mention_index.is_section(types):
         index.section = await queries.rows(mention_index.section_query(entity))
@@ -450,7 +475,6 @@ async def load(
     rules, disputes = await queries.gather([inference.rules_query(entity), discrepancies.touching(entity)])
     annotations = Annotations(rules, disputes)
     labels = await queries.rows(labels_query(iris | annotations.iris_to_label()))
-    evidence = await queries.rows(mentions_query(entity))
     graphs = partner_graphs(outgoing, first)
     partners = from_rows(await queries.rows(graphs_query(graphs))) if graphs else {}
     return entity_view(entity, outgoing, labels, evidence, counts, first, languages, partners, index, annotations)

@@ -6,12 +6,12 @@ subsections, passages and the entities it names. Pure functions from SPARQL rows
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from server import prefixes
 from server.web.deps import Row
-from server.web.labels import iri_ref, local_name
+from server.web.labels import iri_ref, iri_values, local_name
 
 COLLAPSE_AFTER = 8  # a longer list of passages or entities starts collapsed
 
@@ -75,17 +75,25 @@ class NamedIn:
         return sum(len(s.passages) for s in self.sources)
 
 
-def named_in_query(entity: str) -> str:
-    """``?x ?kind ?source`` (and ``?exact ?start ?end ?section`` for a passage): every source document, section and
-    passage that names ``entity``, from the mention index."""
-    e = iri_ref(entity)
+def mentioning_query(entity: str) -> str:
+    """``?x``: the source documents, sections and passages the mention index says name ``entity``."""
+    return _HEAD + f"SELECT DISTINCT ?x WHERE {{ GRAPH graph:mentions {{ ?x mig:mentions {iri_ref(entity)} }} }}"
+
+
+def named_in_query(mentioning: Sequence[str]) -> str:
+    """``?x ?kind ?source`` (and ``?exact ?start ?end ?section`` for a passage): each of ``mentioning`` (what
+    ``mentioning_query`` found naming an entity) as a source document, section or passage; "" (nothing to ask) for
+    none. The IRIs are VALUES inside each branch: joined with the branches from outside, engines evaluate every
+    branch in full first (2 s over a 1M-triple graph in pyoxigraph, against under 5 ms)."""
+    if not mentioning:
+        return ""
+    named = f"VALUES ?x {{ {iri_values(mentioning)} }}"
     return _HEAD + (
         "SELECT DISTINCT ?x ?kind ?source ?exact ?start ?end ?section WHERE { "
-        f"GRAPH graph:mentions {{ ?x mig:mentions {e} }} "
-        "{ GRAPH graph:sources { ?x a mig:SourceDocument } BIND(?x AS ?source) BIND('source' AS ?kind) } "
-        "UNION { ?x a mig:DocumentSection ; mig:partOf+ ?source . GRAPH graph:sources { ?source a mig:SourceDocument } "
-        "BIND('section' AS ?kind) } "
-        f"UNION {{ GRAPH graph:provenance {{ ?x oa:hasSource ?source ; {_QUOTE} }} "
+        f"{{ {named} GRAPH graph:sources {{ ?x a mig:SourceDocument }} BIND(?x AS ?source) BIND('source' AS ?kind) }} "
+        f"UNION {{ {named} ?x a mig:DocumentSection ; mig:partOf+ ?source . "
+        "GRAPH graph:sources { ?source a mig:SourceDocument } BIND('section' AS ?kind) } "
+        f"UNION {{ {named} GRAPH graph:provenance {{ ?x oa:hasSource ?source ; {_QUOTE} }} "
         "OPTIONAL { GRAPH graph:mentions { ?x mig:inSection ?section } } BIND('passage' AS ?kind) } }"
     )
 
@@ -115,14 +123,14 @@ def named_in(rows: Iterable[Row], order: Callable[[str], str]) -> NamedIn:
     return NamedIn(sorted(by_source.values(), key=lambda s: order(s.source)))
 
 
-def context_query(entity: str) -> str:
-    """``?g ?c ?source ?exact ?start ?end``: for every passage stating a fact about ``entity``, the passages it
-    records as context (``mig:hasContext``, followed from context to context)."""
-    e = iri_ref(entity)
+def context_query(graphs: Sequence[str]) -> str:
+    """``?g ?c ?source ?exact ?start ?end``: for each of the passages ``graphs`` (those stating a fact about an
+    entity), the passages it records as context (``mig:hasContext``, followed from context to context); "" for none.
+    """
+    if not graphs:
+        return ""
     return _HEAD + (
-        "SELECT DISTINCT ?g ?c ?source ?exact ?start ?end WHERE { "
-        f"{{ SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {e} ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?q {e} }} }} "
-        f'FILTER (STRSTARTS(STR(?g), "{prefixes.EXCERPT}")) }} }} '
+        f"SELECT DISTINCT ?g ?c ?source ?exact ?start ?end WHERE {{ VALUES ?g {{ {iri_values(graphs)} }} "
         f"GRAPH graph:provenance {{ ?g mig:hasContext+ ?c . ?c oa:hasSource ?source ; {_QUOTE} }} }}"
     )
 
