@@ -90,6 +90,7 @@ CREATE TABLE entity (
 );
 CREATE TABLE entity_type (id INTEGER NOT NULL REFERENCES entity(id), type TEXT NOT NULL);
 CREATE INDEX entity_type_by_type ON entity_type(type);
+CREATE INDEX entity_type_by_id ON entity_type(id);
 CREATE VIRTUAL TABLE document USING fts5(label, alt, description, quote, tokenize='unicode61 remove_diacritics 2');
 """
 

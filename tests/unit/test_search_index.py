@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,17 @@ def test_a_name_a_passage_prints_is_not_recorded_as_coined() -> None:
     ])  # fmt: skip
     [found] = documents(unions.form(store))
     assert found.coined == []
+
+
+def test_type_counts_look_up_each_hit_types_by_index_not_by_scan(index: Path) -> None:
+    """A word matching thousands of entities counted their types by scanning every type row per hit: 24 s over a
+    1M-triple synthetic index, 0.02 s with the index on ``entity_type(id)``."""
+    with sqlite3.connect(index) as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT t.type, COUNT(*) FROM document JOIN entity_type t ON t.id = document.rowid "
+            "WHERE document MATCH ? GROUP BY t.type",
+            [match_expression("migration")],
+        ).fetchall()
+    db.close()
+    steps = [row[3] for row in plan]
+    assert not any(step.startswith("SCAN t") for step in steps), steps
