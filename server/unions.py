@@ -14,15 +14,16 @@ flag run on it with their ``FROM``/``FROM NAMED`` honoured. The cost is one more
 memory, and scans of the named graphs walk past that copy too.
 
 The copy is made in the order the named graphs hold the triples (``form``: read newest first, inserted oldest first),
-so a scan of the default graph meets the triples in the order a scan of the named graphs does. That order decides
-the cost of some queries: pyoxigraph 0.5.13 does not optimise the pattern of a ``FILTER (NOT) EXISTS`` — its triple
+so a scan of the default graph meets the triples in the order a scan of the named graphs does. That order decides the
+cost of some queries: pyoxigraph 0.5.13 does not optimise the pattern of a ``FILTER (NOT) EXISTS`` — its triple
 patterns are joined as written with key-less hash joins, a nested loop over their cartesian product that stops at the
-first solution — so how soon the scans meet a solution is the whole cost. Catalogue query 28 took 17–27 s when the
-union was copied with one SPARQL UPDATE (``INSERT … WHERE { GRAPH ?g { ?s ?p ?o } }``, which inserts the triples in
-the reverse of that order) against 0.4–0.7 s with the union flag, and takes the flag's time with the copy made this
-way (``python -m tools.bench_union`` measures every catalogue query each way; ``tools/repro/
-oxigraph_union_not_exists.py`` shows the engine's side with generated data). When some graphs change (partner graphs,
-while the server runs), ``replace`` updates the formed union graph by graph instead of forming it again.
+first solution — so how soon the scans meet a solution is the whole cost. Catalogue query 28 (in its first form, with
+FILTER NOT EXISTS; it now uses MINUS) took 17–27 s when the union was copied with one SPARQL UPDATE (``INSERT … WHERE
+{ GRAPH ?g { ?s ?p ?o } }``, which inserts the triples in the reverse of that order) against 0.4–0.7 s with the union
+flag, and takes the flag's time with the copy made this way (``python -m tools.bench_union`` measures every catalogue
+query each way; ``tools/repro/oxigraph_union_not_exists.py`` shows the engine's side with generated data). When some
+graphs change (partner graphs, while the server runs), ``replace`` updates the formed union graph by graph instead of
+forming it again.
 
 A store normalises literals as it stores them (``"-5"^^xsd:positiveInteger`` becomes ``xsd:integer``, ``"01"`` becomes
 ``"1"``), so what SHACL validates is selected from the parsed quads with ``Union.triples`` instead, never read back

@@ -3,10 +3,12 @@ Update, and the Graph Store Protocol (whole graphs), so any conforming store wil
 Oxigraph server; their quirks are in docs/stores.md).
 
 * **Publishing** (``publish``, run by ``migkg build`` with ``MIGKG_STORE=remote``): every graph of the snapshot is
-  replaced graph by graph (GSP ``PUT``, or ``DROP SILENT GRAPH`` + ``INSERT DATA`` without a Graph Store URL), graphs
+  replaced graph by graph, in parts of ``PUBLISH_PART`` triples (GSP ``PUT`` then ``POST``, or ``DROP SILENT GRAPH``
+  + ``INSERT DATA`` then ``INSERT DATA`` without a Graph Store URL; a blank node's triples in one part), graphs
   of an older release the new one lacks are dropped (partner graphs are kept), and the union graph ``UNION_GRAPH``
-  is put as the RDF merge of them all, computed here (a set: a triple two graphs state is there once). The counts per
-  graph are then read back and compared with the release metadata (``PublishError`` names every difference).
+  is put as the RDF merge of them all, formed in an on-disk staging store (a set: a triple two graphs state is there
+  once). The counts per graph are then read back and compared with the release metadata (``PublishError`` names
+  every difference).
 * **Queries** are parsed here first by pyoxigraph over an empty store, with our prefixes predeclared: a syntax error
   is the same as on the embedded store, the query form picks the media type before anything is sent, and the
   protocol's rules are ours whatever the store. The store is asked for SPARQL JSON (solutions, booleans) or
@@ -80,6 +82,7 @@ BACKOFF: Final = 0.25  # seconds before the first retry, doubled for each next o
 CONNECT_TIMEOUT: Final = 5.0
 PROBE_TIMEOUT: Final = 2.0  # /healthz's ASK {}: a balancer polls it, and a store slower than this is not ready
 CHUNK: Final = 65_536
+PUBLISH_PART: Final = 50_000  # triples per request when a graph is published (``parts``)
 _GRAPH_ACCEPT: Final = media.N_TRIPLES.media_type
 _RESULTS_ACCEPT: Final = media.SPARQL_JSON.media_type
 _COUNTS: Final = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -122,6 +125,10 @@ class Endpoints:
     @property
     def auth(self) -> httpx.BasicAuth | None:
         return httpx.BasicAuth(self.user, self.password or "") if self.user else None
+
+
+def _names_blank_node(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 def shown(url: str) -> str:
@@ -209,13 +216,30 @@ class Remote:
             response.read()
 
     def put_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
-        """Replace ``graph`` by ``triples`` (GSP PUT, or DROP + INSERT DATA)."""
-        body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES) or b""
+        """Replace ``graph`` by ``triples`` in one request (GSP PUT, or DROP + INSERT DATA)."""
+        self._send_graph(graph, list(triples), replace=True)
+
+    def put_parts(self, graph: str, parts: Iterable[Part]) -> int:
+        """``graph`` written part by part (``parts``), a request each: a part that replaces (the first) is a GSP PUT
+        or DROP + INSERT DATA, any other a GSP POST or INSERT DATA. Returns the triples the graph was sent."""
+        sent = 0
+        for part in parts:
+            self._send_graph(graph, part.triples, replace=part.replace)
+            sent = len(part.triples) + (0 if part.replace else sent)
+        return sent
+
+    def _send_graph(self, graph: str, triples: list[ox.Triple], *, replace: bool) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         if self.endpoints.gsp is None:
-            self.update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body.decode()}\n}} }}")
+            drop = f"DROP SILENT GRAPH <{graph}> ;\n" if replace else ""
+            # Virtuoso refuses a blank node in INSERT DATA (SP031); a template with no WHERE to match is the same
+            insert = "INSERT" if any(map(_names_blank_node, triples)) else "INSERT DATA"
+            where = " WHERE {}" if insert == "INSERT" else ""
+            self.update(f"{drop}{insert} {{ GRAPH <{graph}> {{\n{body.decode()}\n}} }}{where}")
             return
         headers = {"Content-Type": media.N_TRIPLES.media_type}
-        with self.send("PUT", self.endpoints.gsp, params={"graph": graph}, content=body, headers=headers) as response:
+        method = "PUT" if replace else "POST"
+        with self.send(method, self.endpoints.gsp, params={"graph": graph}, content=body, headers=headers) as response:
             self.check(response, f"the graph <{graph}>")
             response.read()
 
@@ -255,28 +279,116 @@ def by_graph(quads: Iterable[ox.Quad]) -> dict[str, list[ox.Triple]]:
     return {graph: list(triples) for graph, triples in grouped.items()}
 
 
-def merge(graphs: Iterable[Iterable[ox.Triple]]) -> list[ox.Triple]:
-    """The RDF merge of graphs as a set of triples (blank nodes are the quads' own: shared across graphs)."""
-    return list(dict.fromkeys(triple for graph in graphs for triple in graph))
-
-
-def publish(remote: Remote, snapshot: Path, expected: Mapping[str, int], base_iri: str, progress: Any = None) -> None:
+def publish(
+    remote: Remote,
+    snapshot: Path,
+    expected: Mapping[str, int],
+    base_iri: str,
+    progress: Any = None,
+    part: int = PUBLISH_PART,
+) -> None:
     """Put every graph of ``snapshot`` and their union into the store, drop our graphs the release no longer has
-    (partner graphs excepted), and verify the counts against ``expected`` (PublishError otherwise)."""
-    graphs = by_graph(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
+    (partner graphs excepted), and verify the counts against ``expected`` (PublishError otherwise).
+
+    The snapshot is staged in an on-disk pyoxigraph store (``staged``), which forms the union, keeps literals as
+    stores keep them (so the counts to expect are its own) and streams each graph: memory stays small whatever the
+    release's size. Each graph is sent in parts of about ``part`` triples (``parts``): one request of millions of
+    triples is one transaction to the store (Virtuoso held its locks for minutes on one such PUT)."""
     partners = remote.graphs_under(prefixes.GRAPH_PARTNER, prefixes.GRAPH_PARTNER_PROVENANCE)
     kept = partner_triples(remote, partners)
-    for graph in sorted(remote.graphs_under(base_iri) - graphs.keys() - partners):
-        remote.drop_graph(graph)
-    for number, (graph, triples) in enumerate(sorted(graphs.items()), 1):
-        remote.put_graph(graph, triples)
-        if progress is not None and (number % 50 == 0 or number == len(graphs)):
-            progress(f"  {number}/{len(graphs)} graphs put into {shown(remote.endpoints.query)}")
-    union = merge([*graphs.values(), *kept.values()])
-    remote.put_graph(UNION_GRAPH, union)
-    by_value = {**value_counts(graphs), UNION_GRAPH: value_counts({UNION_GRAPH: union})[UNION_GRAPH]}
-    verify(remote, {**expected, UNION_GRAPH: len(union)}, by_value)
+    with tempfile.TemporaryDirectory(prefix="migkg-publish-") as tmp:
+        store = staged(snapshot, Path(tmp) / "store", kept)
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        for old in sorted(remote.graphs_under(base_iri) - set(graphs) - partners):
+            remote.drop_graph(old)
+        by_value: dict[str, int] = {}
+        targets: list[tuple[str, ox.NamedNode | ox.DefaultGraph]] = [(g, ox.NamedNode(g)) for g in graphs]
+        for number, (name, source) in enumerate([*targets, (UNION_GRAPH, ox.DefaultGraph())], 1):
+            by_value[name] = remote.put_parts(name, parts(store, source, part))
+            if progress is not None:
+                progress(f"  {number}/{len(graphs) + 1} graphs put into {shown(remote.endpoints.query)}: <{name}>, "
+                         f"{by_value[name]:,} triples")  # fmt: skip
+        del store
+    verify(remote, {**expected, UNION_GRAPH: by_value[UNION_GRAPH]}, by_value)
     refresh_partitions(remote)
+
+
+def staged(snapshot: Path, directory: Path, kept: Mapping[str, Iterable[ox.Triple]]) -> ox.Store:
+    """The snapshot's quads in an on-disk store at ``directory``, with the union of its graphs and of the ``kept``
+    partner graphs' triples in the default graph (a set: a triple several graphs state is there once)."""
+    store = ox.Store(str(directory))
+    store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for ts in kept.values() for t in ts)
+    return store
+
+
+def parts(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph, size: int) -> Iterator[Part]:
+    """The triples of ``graph`` in ``store`` in parts of about ``size`` (at least one, empty for an empty graph), each
+    triple that names a blank node in the part of the triple that names it first: a blank node that is an object
+    travels with its referrer, and with the triples that describe it in turn (a selector, an RDF list). A blank node
+    that two referrers name, or one no IRI leads to (a cycle of blank nodes), cannot be kept one node across parts:
+    then the whole graph is one part, which replaces what was sent."""
+    sent: set[ox.BlankNode] = set()
+    skipped: set[ox.BlankNode] = set()
+    part: list[ox.Triple] = []
+    referred: tuple[ox.BlankNode | None, bool] = (None, False)
+    first = True
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        subject = quad.subject
+        if isinstance(subject, ox.BlankNode):
+            if referred[0] != subject:  # quads come grouped by subject
+                referred = (subject, _referred(store, subject, graph))
+            if referred[1]:
+                skipped.add(subject)
+                continue  # sent with its referrer
+        closure = _with_blank_objects(store, quad.triple, graph, sent)
+        if closure is None:
+            yield _whole(store, graph)
+            return
+        part.extend(closure)
+        if len(part) >= size:
+            yield Part(part, first)
+            first, part = False, []
+    if skipped - sent:
+        yield _whole(store, graph)
+    elif part or first:
+        yield Part(part, first)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Triples to send to a graph: replacing what it holds, or added to it."""
+
+    triples: list[ox.Triple]
+    replace: bool
+
+
+def _referred(store: ox.Store, node: ox.BlankNode, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, node, graph)), None) is not None
+
+
+def _with_blank_objects(
+    store: ox.Store, triple: ox.Triple, graph: ox.NamedNode | ox.DefaultGraph, sent: set[ox.BlankNode]
+) -> list[ox.Triple] | None:
+    """``triple`` and the triples describing the blank nodes it leads to (recursively); None when one of them was
+    already sent with another referrer."""
+    found, todo = [triple], [triple.object]
+    while todo:
+        node = todo.pop()
+        if not isinstance(node, ox.BlankNode):
+            continue
+        if node in sent:
+            return None
+        sent.add(node)
+        for quad in store.quads_for_pattern(node, None, None, graph):
+            found.append(quad.triple)
+            todo.append(quad.object)
+    return found
+
+
+def _whole(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Part:
+    return Part([q.triple for q in store.quads_for_pattern(None, None, None, graph)], replace=True)
 
 
 def refresh_partitions(remote: Remote) -> None:
@@ -286,14 +398,6 @@ def refresh_partitions(remote: Remote) -> None:
     for update in partitions.UPDATES:
         head, where, rest = update.partition(" WHERE ")
         remote.update(f"{head} USING <{UNION_GRAPH}>{where}{rest}")
-
-
-def value_counts(graphs: Mapping[str, Iterable[ox.Triple]]) -> dict[str, int]:
-    """Triples per graph once literals are compared by value, as stores keep them (``"01"^^xsd:integer`` is
-    ``"1"``): pyoxigraph's in-memory store normalises as the Oxigraph server and Virtuoso do."""
-    store = ox.Store()
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g, ts in graphs.items() for t in ts)
-    return {graph: sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))) for graph in graphs}
 
 
 def partner_triples(remote: Remote, graphs: Iterable[str]) -> dict[str, list[ox.Triple]]:

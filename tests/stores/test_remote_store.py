@@ -24,7 +24,7 @@ from server.partners.storage import PartnerStorage
 from server.release import METADATA, SNAPSHOT, Release
 from server.settings import Settings
 from server.store.base import StoreUnavailable, UnsupportedQuery
-from server.store.remote import Endpoints, PublishError, Remote, RemoteStore, publish, verify
+from server.store.remote import UNION_GRAPH, Endpoints, PublishError, Remote, RemoteStore, publish, verify
 from server.web.app import create_app
 from tools import stores
 from tools.loopback import free_port
@@ -256,3 +256,24 @@ def test_report_an_unreachable_store_in_healthz_naming_its_url(tmp_path: Path) -
     assert (response.status_code, response.json()["status"]) == (503, "unreachable")
     assert response.json()["store_problem"].startswith(f"The SPARQL store at {url} cannot be reached")
     assert "s3cret-pw" not in response.text and live.status_code == 200
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["gsp", "update-only"])
+@pytest.mark.parametrize("kind", STORES)
+def test_publish_in_parts_keeping_each_blank_node_one_node(kind: str, graph_store: bool, tmp_path: Path) -> None:
+    """A graph larger than a part is sent in several requests; a blank node (a quote's selector) stays one node with
+    its referrer and its descriptions, in the graph and in the union graph."""
+    snapshot = tmp_path / SNAPSHOT
+    lines = [f'<{A}{i}> <{P}> _:s{i} <{G1}> .\n_:s{i} <{P}> "exact {i}" <{G1}> .\n' for i in range(7)]
+    snapshot.write_text("".join(lines) + f'<{A}> <{P}> "v" <{G2}> .\n', "utf-8")
+    running = stores.start_virtuoso(tmp_path / kind) if kind == "virtuoso" else stores.start_oxigraph(tmp_path / kind)
+    remote = Remote(endpoints(running) if graph_store else Endpoints(running.query_url, running.update_url))
+    try:
+        publish(remote, snapshot, {G1: 14, G2: 1}, prefixes.BASE, part=3)
+        assert remote.counts([G1, G2]) == {G1: 14, G2: 1}
+        for graph in (G1, UNION_GRAPH):
+            rows = remote.select(f"SELECT ?s ?e {{ GRAPH <{graph}> {{ ?s <{P}> ?x . ?x <{P}> ?e }} }}")
+            assert sorted(row["e"]["value"] for row in rows) == [f"exact {i}" for i in range(7)], graph
+    finally:
+        remote.close()
+        running.stop()
