@@ -22,8 +22,7 @@ For each store (``--stores``), in turn, in a fresh temporary directory:
   pages). One pass over the distinct requests, one at a time (warm-up; its times give the single-client p50/p95 per
   kind; the first /search, which merges the partner graphs into the index, timed apart), then wrk at each client count
   (``--clients``) for ``--duration`` seconds, each connection a client of its own, non-2xx answers counted apart;
-  then each catalogue query that finds something in the synthetic graph (``CATALOGUE``) once: their cost grows with
-  the square of the graph.
+  then each catalogue query that finds something in the synthetic graph (``CATALOGUE``) once.
 
 Every setting of ours is at its default but the client address header (as in ``make bench-compare``) and what
 ``--ours SETTING=VALUE`` changes (e.g. a storage mode of the embedded workers). Writes ``<build>/bench/scale.json``
@@ -86,11 +85,10 @@ PUBLISH_TIMEOUT = 3600.0  # per request of the publish: the counts and partition
 VIRTUOSO_BUFFERS = 170_000  # 1.3 GB of 8 kB pages: Virtuoso's own advice for a 2 GB machine (the tests use 80 MB)
 # The catalogue queries (queries/*.rq) that find something in the synthetic graph (every one was run over 20k
 # triples): the others name our curated entities, or read facts from excerpt graphs, which the generator does not
-# write. Their cost grows with the square of the graph (19: 0.003 s at 20k, 0.16 s at 100k; 20, which counts distinct
-# items and practices over the product of two OPTIONALs per topic: 0.13 s, 6.2 s; 28's FILTER NOT EXISTS, a nested
-# loop in pyoxigraph, server/unions.py: 2 s at 20k), so at 1M they take longer than the query timeout: each is asked
-# once, after the loaded cells (embedded, a timeout kills the worker, whose replacement loads for minutes: in the
-# cells, that would be what is measured).
+# write. They are asked once each, after the loaded cells: a query past the timeout kills an embedded worker, whose
+# replacement would load during the cells. At 1M (one run each): 19 took 15 s on the embedded store, 2 s on the
+# Oxigraph server, 0.08 s on Virtuoso; 20 and 28, since written to grow with the graph rather than its square
+# (two counting sub-queries; a MINUS), under 1 s, but 28 17.5 s on Virtuoso.
 CATALOGUE = (
     "19-countries-as-implementers-members-hosts.rq",
     "20-topics-commitments-versus-practices.rq",
@@ -664,7 +662,7 @@ def markdown(info: dict[str, Any]) -> str:
         + ", ".join(PAGES)
         + "; /search. Catalogue queries "
         + ", ".join(info["catalogue"])
-        + " are asked once each, after the cells (their cost grows with the square of the graph).",
+        + " are asked once each, after the cells.",
         "",
         "Load: embedded, from `migkg serve`'s start until every worker has loaded its copy (copy) or opened the "
         "release's on-disk store (disk: `MIGKG_STORE_MEMORY=auto` chooses it when the copies would not fit in "

@@ -261,17 +261,41 @@ class Queries:
 
     async def gather(self, queries: Sequence[str]) -> list[list[Row]]:
         """Several SELECTs at once (the store's workers share them), results in order; an empty query ("": a
-        builder with nothing to ask) answers no rows without reaching the store."""
+        builder with nothing to ask) answers no rows without reaching the store. The first to fail stops the others
+        and is raised as it is (a QueryTimeout stays a 503), not wrapped in the task group's ExceptionGroup."""
         results: list[list[Row]] = [[] for _ in queries]
 
         async def one(i: int, query: str) -> None:
             results[i] = await self.rows(query)
 
-        async with anyio.create_task_group() as group:
-            for i, query in enumerate(queries):
-                if query:
-                    group.start_soon(one, i, query)
+        try:
+            async with anyio.create_task_group() as group:
+                for i, query in enumerate(queries):
+                    if query:
+                        group.start_soon(one, i, query)
+        except BaseExceptionGroup as failed:
+            raise first_error(failed) from None
         return results
+
+    async def gather_joined(self, groups: Sequence[Sequence[str]]) -> list[list[Row]]:
+        """Several groups of SELECTs at once (``gather``), each group's rows joined in order: a query asked in
+        batches of its VALUES (``labels.batches``) answers as one."""
+        results = await self.gather([query for group in groups for query in group])
+        joined, start = [], 0
+        for group in groups:
+            joined.append([row for rows in results[start : start + len(group)] for row in rows])
+            start += len(group)
+        return joined
+
+
+def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first exception of ``group`` that is not itself a group.
+
+    >>> first_error(BaseExceptionGroup("two", [ExceptionGroup("one", [KeyError("k")]), ValueError("v")]))
+    KeyError('k')
+    """
+    found = group.exceptions[0]
+    return first_error(found) if isinstance(found, BaseExceptionGroup) else found
 
 
 async def get_service(request: Request) -> Service:

@@ -467,6 +467,15 @@ def test_map_store_failure_to_status(tmp_path: Path, error: Exception, status: i
     assert words in response.text
 
 
+@pytest.mark.parametrize("path", ["/discrepancies", "/matrix"])
+def test_answer_503_for_a_page_whose_queries_asked_together_time_out(tmp_path: Path, path: str) -> None:
+    """A page asks several queries at once; when they time out, the page is a 503 that says so, not a 500 (the task
+    group that runs them wraps their errors in an ExceptionGroup)."""
+    response = fake_client(tmp_path, FakeStore(QueryTimeout(0.5))).get(path, headers={"Accept": "text/html"})
+    assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    assert "0.5 s" in response.text
+
+
 @pytest.mark.parametrize(
     ("store", "path"),
     [

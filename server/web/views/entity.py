@@ -16,6 +16,7 @@ from server.partners.catalogue import PartnerGraph, from_rows, graphs_query
 from server.web.deps import Queries, Row
 from server.web.labels import (
     EXTERNAL_LABELS,
+    batches,
     iri_ref,
     iri_values,
     is_coined,
@@ -460,11 +461,11 @@ async def load(
         first[prop] = await queries.rows(incoming_query(entity, prop, page if prop == incoming else 1))
     types = {r["o"]["value"] for r in outgoing if r["p"]["value"] == prefixes.RDF + "type"}
     excerpts, mentioning = await queries.gather([excerpt_graphs_query(entity), mention_index.mentioning_query(entity)])
-    passages = [row["g"]["value"] for row in excerpts]
-    named, context, evidence = await queries.gather([
-        mention_index.named_in_query([row["x"]["value"] for row in mentioning]),
-        mention_index.context_query(passages),
-        mentions_query(passages),
+    passages = batches(row["g"]["value"] for row in excerpts)
+    named, context, evidence = await queries.gather_joined([
+        [mention_index.named_in_query(some) for some in batches(row["x"]["value"] for row in mentioning)],
+        [mention_index.context_query(some) for some in passages],
+        [mentions_query(some) for some in passages],
     ])  # fmt: skip
     index = IndexRows(named, context)
     if mention_index.is_section(types):
