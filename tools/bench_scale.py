@@ -355,7 +355,11 @@ def remote_store(kind: str, data: ScaleData, directory: Path, entry: dict[str, A
     store = start_virtuoso(directory, VIRTUOSO_BUFFERS) if kind == "virtuoso" else start_oxigraph(directory)
     try:
         opened = Release.open(data.release)
-        remote = Remote(Endpoints(store.query_url, store.update_url, store.gsp_url, timeout=PUBLISH_TIMEOUT))
+        remote = Remote(
+            Endpoints(
+                store.query_url, store.update_url, store.gsp_url, timeout=PUBLISH_TIMEOUT, write_timeout=PUBLISH_TIMEOUT
+            )
+        )
         started = time.monotonic()
         try:
             publish(remote, opened.snapshot, opened.metadata.graphs, opened.metadata.base_iri)

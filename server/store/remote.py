@@ -22,8 +22,10 @@ Oxigraph server; their quirks are in docs/stores.md).
 * **Partner graphs** are written through: before every query the partner storage's generation is compared with
   the one written, and the graphs a commit changed are put into the store and into the union graph (withdrawn
   first, then included: a fact the release also states stays), a readers-writer lock keeping queries of this
-  process from seeing half of it.
-* **HTTP**: one pooled httpx client; a connect timeout and a per-request read deadline (the query timeout);
+  process from seeing half of it; the VoID partitions are counted again after the lock is let go, so queries wait
+  for the data, not for the counts (10M triples take tens of seconds to count).
+* **HTTP**: one pooled httpx client; a connect timeout and a per-request read deadline (the query timeout; our own
+  updates, graph writes, counts and partner reads: ``WRITE_TIMEOUT``);
   connection failures and 502/503/504 are retried with exponential backoff, never a 4xx; a store that stays
   unreachable is ``StoreUnavailable`` naming its URL. Credentials go only in the ``Authorization`` header (basic
   auth) and never into a message or log line: only URLs without user info are named.
@@ -80,6 +82,7 @@ RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 ATTEMPTS: Final = 4
 BACKOFF: Final = 0.25  # seconds before the first retry, doubled for each next one
 CONNECT_TIMEOUT: Final = 5.0
+WRITE_TIMEOUT: Final = 600.0  # an update of ours (partner write-through, VoID counts): 10M triples take minutes
 PROBE_TIMEOUT: Final = 2.0  # /healthz's ASK {}: a balancer polls it, and a store slower than this is not ready
 CHUNK: Final = 65_536
 PUBLISH_PART: Final = 50_000  # triples per request when a graph is published (``parts``)
@@ -104,6 +107,7 @@ class Endpoints:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    write_timeout: float = WRITE_TIMEOUT
 
     @classmethod
     def of(cls, settings: Settings) -> Endpoints:
@@ -157,21 +161,24 @@ class Remote:
         self._client.close()
 
     @contextmanager
-    def send(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
-        """The store's response, streamed (read it inside the block). Connection failures and 502/503/504 are tried
-        again (``ATTEMPTS`` in all, with backoff); a 4xx never. Unreachable at the end: StoreUnavailable."""
+    def send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> Iterator[httpx.Response]:
+        """The store's response, streamed (read it inside the block), within ``timeout`` seconds (default: the query
+        timeout). Connection failures and 502/503/504 are tried again (``ATTEMPTS`` in all, with backoff); a 4xx
+        never. Unreachable at the end: StoreUnavailable."""
         failure = ""
+        seconds = self.endpoints.timeout if timeout is None else timeout
         for attempt in range(ATTEMPTS):
             if attempt:
                 time.sleep(BACKOFF * 2 ** (attempt - 1))
             try:
-                request = self._client.build_request(method, url, **kwargs)
+                limit = httpx.Timeout(seconds, connect=CONNECT_TIMEOUT)
+                request = self._client.build_request(method, url, timeout=limit, **kwargs)
                 response = self._client.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # transient: tried again
                 failure = f"{type(error).__name__}: {error}"
                 continue
             except httpx.ReadTimeout:
-                raise QueryTimeout(self.endpoints.timeout) from None
+                raise QueryTimeout(seconds) from None
             except httpx.TransportError as error:
                 raise StoreUnavailable(f"The SPARQL store at {shown(url)} failed to answer: {error}") from None
             if response.status_code in RETRIED_STATUSES:
@@ -181,7 +188,7 @@ class Remote:
             try:
                 yield response
             except httpx.ReadTimeout:
-                raise QueryTimeout(self.endpoints.timeout) from None
+                raise QueryTimeout(seconds) from None
             except httpx.TransportError as error:
                 raise StoreUnavailable(f"The SPARQL store at {shown(url)} broke off its answer: {error}") from None
             finally:
@@ -211,7 +218,9 @@ class Remote:
                               f"{response.status_code} {text}")  # fmt: skip
 
     def update(self, sparql: str) -> None:
-        with self.send("POST", self.endpoints.update, data={"update": sparql}) as response:
+        with self.send(
+            "POST", self.endpoints.update, data={"update": sparql}, timeout=self.endpoints.write_timeout
+        ) as response:
             self.check(response, "an update")
             response.read()
 
@@ -237,19 +246,20 @@ class Remote:
             where = " WHERE {}" if insert == "INSERT" else ""
             self.update(f"{drop}{insert} {{ GRAPH <{graph}> {{\n{body.decode()}\n}} }}{where}")
             return
-        headers = {"Content-Type": media.N_TRIPLES.media_type}
-        method = "PUT" if replace else "POST"
-        with self.send(method, self.endpoints.gsp, params={"graph": graph}, content=body, headers=headers) as response:
-            self.check(response, f"the graph <{graph}>")
-            response.read()
+        method, limit = ("PUT" if replace else "POST"), self.endpoints.write_timeout
+        params, headers = {"graph": graph}, {"Content-Type": media.N_TRIPLES.media_type}
+        with self.send(method, self.endpoints.gsp, params=params, content=body, headers=headers, timeout=limit) as sent:
+            self.check(sent, f"the graph <{graph}>")
+            sent.read()
 
     def drop_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
 
     def select(self, sparql: str, data: Mapping[str, str | Sequence[str]] | None = None) -> list[dict[str, Any]]:
-        """The SPARQL JSON bindings of a SELECT of ours."""
+        """The SPARQL JSON bindings of a SELECT of ours (counts, graphs: upkeep, within the write timeout)."""
         form = {"query": sparql, **(data or {})}
-        with self.send("POST", self.endpoints.query, data=form, headers={"Accept": _RESULTS_ACCEPT}) as response:
+        accept, limit = {"Accept": _RESULTS_ACCEPT}, self.endpoints.write_timeout
+        with self.send("POST", self.endpoints.query, data=form, headers=accept, timeout=limit) as response:
             self.check(response, "a query")
             bindings: list[dict[str, Any]] = json.loads(response.read())["results"]["bindings"]
             return bindings
@@ -406,7 +416,8 @@ def partner_triples(remote: Remote, graphs: Iterable[str]) -> dict[str, list[ox.
     for graph in graphs:
         query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
         form = {"query": query, "default-graph-uri": graph}
-        with remote.send("POST", remote.endpoints.query, data=form, headers={"Accept": _GRAPH_ACCEPT}) as response:
+        accept, limit = {"Accept": _GRAPH_ACCEPT}, remote.endpoints.write_timeout
+        with remote.send("POST", remote.endpoints.query, data=form, headers=accept, timeout=limit) as response:
             remote.check(response, "a query")
             found[graph] = [q.triple for q in ox.parse(response.read(), format=ox.RdfFormat.N_TRIPLES)]
     return found
@@ -639,17 +650,22 @@ class RemoteStore:
         """Write the partner graphs of the current generation through to the store, if a commit moved it."""
         if self._partners.generation() == self._loaded.generation and not self._stale_partners:
             return
-        with self._follow_lock, self._access.writing():
-            current = self._partners.snapshot()
-            if self._stale_partners:  # left by an earlier run: the storage no longer has them
-                held = remote.graphs_under(prefixes.GRAPH_PARTNER, prefixes.GRAPH_PARTNER_PROVENANCE)
-                for graph in sorted(held - current.sizes.keys()):
-                    remote.update(withdraw(graph))
-                    remote.drop_graph(graph)
-                self._stale_partners = False
-            if current.generation != self._loaded.generation:
-                write_through(remote, self._loaded, current)
-                self._loaded = current
+        with self._follow_lock:
+            changed: list[str] = []
+            with self._access.writing():
+                current = self._partners.snapshot()
+                if self._stale_partners:  # left by an earlier run: the storage no longer has them
+                    held = remote.graphs_under(prefixes.GRAPH_PARTNER, prefixes.GRAPH_PARTNER_PROVENANCE)
+                    for graph in sorted(held - current.sizes.keys()):
+                        remote.update(withdraw(graph))
+                        remote.drop_graph(graph)
+                        changed.append(graph)
+                    self._stale_partners = False
+                if current.generation != self._loaded.generation:
+                    changed += write_through(remote, self._loaded, current)
+                    self._loaded = current
+            if changed:  # the counts follow once the data is in: queries need not wait for them
+                refresh_partitions(remote)
 
     def query(
         self,
@@ -739,10 +755,10 @@ class RemoteStore:
             remote.close()
 
 
-def write_through(remote: Remote, old: PartnerSnapshot, new: PartnerSnapshot) -> None:
+def write_through(remote: Remote, old: PartnerSnapshot, new: PartnerSnapshot) -> list[str]:
     """Partner graphs ``old`` replaced by ``new`` in the store, graph by graph, and in the union graph: a changed
     graph is withdrawn from the union (its triples leave unless another served graph states them), then put, then
-    included."""
+    included. Returns the graphs that changed (their VoID partitions are then stale: ``refresh_partitions``)."""
     before, after = by_graph(old.quads), by_graph(new.quads)
     changed = sorted(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
     for graph in changed:
@@ -752,8 +768,7 @@ def write_through(remote: Remote, old: PartnerSnapshot, new: PartnerSnapshot) ->
             remote.update(include(graph))
         else:
             remote.drop_graph(graph)
-    if changed:
-        refresh_partitions(remote)
+    return changed
 
 
 def include(graph: str) -> str:
