@@ -652,6 +652,7 @@ class RemoteStore:
             return
         with self._follow_lock:
             changed: list[str] = []
+            started = time.monotonic()
             with self._access.writing():
                 current = self._partners.snapshot()
                 if self._stale_partners:  # left by an earlier run: the storage no longer has them
@@ -665,7 +666,10 @@ class RemoteStore:
                     changed += write_through(remote, self._loaded, current)
                     self._loaded = current
             if changed:  # the counts follow once the data is in: queries need not wait for them
+                written = time.monotonic()
                 refresh_partitions(remote)
+                log.info("%d partner graphs written through to the store in %.1f s, VoID partitions counted in %.1f s",
+                         len(changed), written - started, time.monotonic() - written)  # fmt: skip
 
     def query(
         self,
