@@ -315,7 +315,7 @@ def publish(
         targets: list[tuple[str, ox.NamedNode | ox.DefaultGraph]] = [(g, ox.NamedNode(g)) for g in graphs]
         for number, (name, source) in enumerate([*targets, (UNION_GRAPH, ox.DefaultGraph())], 1):
             by_value[name] = remote.put_parts(name, parts(store, source, part))
-            if progress is not None:
+            if progress is not None and (number % 50 == 0 or number > len(graphs) or by_value[name] >= part):
                 progress(f"  {number}/{len(graphs) + 1} graphs put into {shown(remote.endpoints.query)}: <{name}>, "
                          f"{by_value[name]:,} triples")  # fmt: skip
         del store
