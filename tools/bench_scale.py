@@ -86,9 +86,9 @@ VIRTUOSO_BUFFERS = 170_000  # 1.3 GB of 8 kB pages: Virtuoso's own advice for a 
 # The catalogue queries (queries/*.rq) that find something in the synthetic graph (every one was run over 20k
 # triples): the others name our curated entities, or read facts from excerpt graphs, which the generator does not
 # write. They are asked once each, after the loaded cells: a query past the timeout kills an embedded worker, whose
-# replacement would load during the cells. At 1M (one run each): 19 took 15 s on the embedded store, 2 s on the
-# Oxigraph server, 0.08 s on Virtuoso; 20 and 28, since written to grow with the graph rather than its square
-# (two counting sub-queries; a MINUS), under 1 s, but 28 17.5 s on Virtuoso.
+# replacement would load during the cells. At 1M (one run each): 19 (before its fix) took 15 s on the embedded
+# store, 2 s on the Oxigraph server, 0.08 s on Virtuoso; 20 and 28, since written to grow with the graph rather than
+# its square (two counting sub-queries; a MINUS), under 1 s, but 28 17.5 s on Virtuoso.
 CATALOGUE = (
     "19-countries-as-implementers-members-hosts.rq",
     "20-topics-commitments-versus-practices.rq",
