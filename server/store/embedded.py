@@ -94,14 +94,20 @@ def load_snapshot(snapshot: Path) -> ox.Store:
     return unions.form(store, unions.SERVED)
 
 
-def publish_store(snapshot: Path, target: Path) -> None:
-    """Write ``snapshot`` as an on-disk store at ``target`` (a directory that does not exist yet), as ``OnDisk``
-    serves it: the quads, their union in the default graph (streamed: ``unions.stream_into``, from the store itself,
-    whose blank nodes a second parse of the snapshot would not give back), the VoID partitions, compacted and flushed.
-    Memory stays small whatever the snapshot's size (RocksDB's bulk loader writes SST files)."""
+def on_disk_union(snapshot: Path, target: Path) -> ox.Store:
+    """``snapshot``'s quads in an on-disk store at ``target`` (a directory that does not exist yet), with their union
+    in the default graph (streamed: ``unions.stream_into``, from the store itself, whose blank nodes a second parse of
+    the snapshot would not give back). Memory stays small whatever the snapshot's size (RocksDB's bulk loader writes
+    SST files)."""
     store = ox.Store(str(target))
     store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-    unions.stream_into(store, store.quads_for_pattern(None, None, None, None), unions.SERVED)
+    return unions.stream_into(store, store.quads_for_pattern(None, None, None, None), unions.SERVED)
+
+
+def publish_store(snapshot: Path, target: Path) -> None:
+    """Write ``snapshot`` as an on-disk store at ``target``, as ``OnDisk`` serves it: ``on_disk_union``, then the VoID
+    partitions, compacted and flushed."""
+    store = on_disk_union(snapshot, target)
     partitions.refresh(store)
     store.optimize()
     store.flush()

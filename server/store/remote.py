@@ -68,7 +68,7 @@ from server.store.base import (
     UnsupportedQuery,
     UpdateForbidden,
 )
-from server.store.embedded import NO_FEDERATION, ReadersWriter
+from server.store.embedded import NO_FEDERATION, ReadersWriter, on_disk_union
 from server.store.partners import EMPTY, PartnerGraphs, PartnerSnapshot
 
 if TYPE_CHECKING:
@@ -326,9 +326,7 @@ def publish(
 def staged(snapshot: Path, directory: Path, kept: Mapping[str, Iterable[ox.Triple]]) -> ox.Store:
     """The snapshot's quads in an on-disk store at ``directory``, with the union of its graphs and of the ``kept``
     partner graphs' triples in the default graph (a set: a triple several graphs state is there once)."""
-    store = ox.Store(str(directory))
-    store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None))
+    store = on_disk_union(snapshot, directory)
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for ts in kept.values() for t in ts)
     return store
 
