@@ -72,7 +72,9 @@ def test_values_of_one_facet_widen_values_of_two_facets_narrow(client: TestClien
 @pytest.mark.parametrize(
     "start", [{}, {"type": "mig:Practice"}, {"source": "source:oas-2008-migration-programmes-mapping"}]
 )
-def test_facet_value_count_equals_results_when_selected(client: TestClient, start: dict[str, str]) -> None:
+def test_facet_value_count_equals_results_when_selected(
+    client: TestClient, backend: str, start: dict[str, str]
+) -> None:
     body = api(client, start)
     for entry in body["facets"]:
         if entry["facet"] in start or not entry["values"]:
@@ -80,7 +82,20 @@ def test_facet_value_count_equals_results_when_selected(client: TestClient, star
         sample = entry["values"][:2] + entry["values"][-1:]
         for value in sample:
             selected = api(client, [*start.items(), (entry["facet"], value["key"])])
+            if selected["total"] != value["count"] and backend == "virtuoso":
+                miscounted_once(client, start, entry["facet"], value, selected["total"])
             assert selected["total"] == value["count"], (entry["facet"], value["key"])
+
+
+def miscounted_once(client: TestClient, start: dict[str, str], name: str, value: dict[str, Any], total: int) -> None:
+    """An expected failure when Virtuoso, asked the same counts again, gives the number the selection gives: it
+    answered one query with two numbers (once in CI: 741 where the selection gave 742; not reproduced here in 750
+    queries, concurrent and under CPU load, nor after 5 fresh loads; openlink/virtuoso-opensource#575 is that
+    defect, open). A count it repeats is ours: the test fails."""
+    again = {v["key"]: v["count"] for v in facet(api(client, start), name)}.get(value["key"])
+    if again == total:
+        pytest.xfail(f"Virtuoso counted {name} {value['key']} as {value['count']}, then as {again} for the same "
+                     f"query (openlink/virtuoso-opensource#575)")  # fmt: skip
 
 
 def test_unknown_value_gives_no_results_and_says_so(client: TestClient) -> None:
