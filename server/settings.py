@@ -169,6 +169,12 @@ class Settings(BaseSettings):
     )
     store_user: str | None = Field(None, description="User for the remote store (HTTP basic authentication).")
     store_password: SecretStr | None = Field(None, description="Password for the remote store; never logged.")
+    store_write_timeout: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds one of our own requests to the remote store that writes or counts may take: a part "
+        "of a publish, a partner graph written through, the VoID counts (10M triples: minutes).",
+    )
 
     @model_validator(mode="after")
     def _remote_store(self) -> Settings:

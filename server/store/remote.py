@@ -25,7 +25,7 @@ Oxigraph server; their quirks are in docs/stores.md).
   process from seeing half of it; the VoID partitions are counted again after the lock is let go, so queries wait
   for the data, not for the counts (10M triples take tens of seconds to count).
 * **HTTP**: one pooled httpx client; a connect timeout and a per-request read deadline (the query timeout; our own
-  updates, graph writes, counts and partner reads: ``WRITE_TIMEOUT``);
+  updates, graph writes, counts and partner reads: ``MIGKG_STORE_WRITE_TIMEOUT``, 600 s);
   connection failures and 502/503/504 are retried with exponential backoff, never a 4xx; a store that stays
   unreachable is ``StoreUnavailable`` naming its URL. Credentials go only in the ``Authorization`` header (basic
   auth) and never into a message or log line: only URLs without user info are named.
@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -52,6 +52,7 @@ import pyoxigraph as ox
 
 from server import media, partitions, prefixes
 from server.media import QueryForm
+from server.settings import Settings
 from server.store import results, sparql_text
 from server.store.base import (
     Dataset,
@@ -71,9 +72,6 @@ from server.store.base import (
 from server.store.embedded import NO_FEDERATION, ReadersWriter, on_disk_union
 from server.store.partners import EMPTY, PartnerGraphs, PartnerSnapshot
 
-if TYPE_CHECKING:
-    from server.settings import Settings
-
 log = logging.getLogger(__name__)
 
 UNION_GRAPH: Final = "urn:migkg:union-default-graph"
@@ -82,7 +80,7 @@ RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 ATTEMPTS: Final = 4
 BACKOFF: Final = 0.25  # seconds before the first retry, doubled for each next one
 CONNECT_TIMEOUT: Final = 5.0
-WRITE_TIMEOUT: Final = 600.0  # an update of ours (partner write-through, VoID counts): 10M triples take minutes
+WRITE_TIMEOUT: Final[float] = Settings.model_fields["store_write_timeout"].default  # MIGKG_STORE_WRITE_TIMEOUT
 PROBE_TIMEOUT: Final = 2.0  # /healthz's ASK {}: a balancer polls it, and a store slower than this is not ready
 CHUNK: Final = 65_536
 PUBLISH_PART: Final = 50_000  # triples per request when a graph is published (``parts``)
@@ -121,6 +119,7 @@ class Endpoints:
             settings.store_user,
             password,
             settings.query_timeout,
+            settings.store_write_timeout,
         )
 
     def __repr__(self) -> str:  # never the password

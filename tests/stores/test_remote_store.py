@@ -8,6 +8,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ from server.cli import publish_remote
 from server.partners.storage import PartnerStorage
 from server.release import METADATA, SNAPSHOT, Release
 from server.settings import Settings
-from server.store.base import StoreUnavailable, UnsupportedQuery
+from server.store.base import QueryTimeout, StoreUnavailable, UnsupportedQuery
 from server.store.remote import UNION_GRAPH, Endpoints, PublishError, Remote, RemoteStore, publish, verify
 from server.web.app import create_app
 from tools import stores
@@ -190,12 +191,13 @@ def test_count_property_partitions_of_the_union_in_the_void_graph(store: RemoteS
 
 class Flaky(http.server.BaseHTTPRequestHandler):
     """A store in trouble: answers the first requests with the statuses queued in ``server.statuses``, then an ASK
-    result; counts every request it gets."""
+    result, each after ``server.delay`` seconds; counts every request it gets."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         server: Any = self.server
         server.requests += 1
+        time.sleep(server.delay)
         status = server.statuses.pop(0) if server.statuses else 200
         body = b'{"head":{},"boolean":true}' if status == 200 else b"not now"
         self.send_response(status)
@@ -209,9 +211,9 @@ class Flaky(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def flaky_store(statuses: list[int]) -> Iterator[tuple[RemoteStore, Any]]:
+def flaky_store(statuses: list[int], delay: float = 0.0) -> Iterator[tuple[RemoteStore, Any]]:
     served: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
-    served.requests, served.statuses = 0, statuses
+    served.requests, served.statuses, served.delay = 0, statuses, delay
     thread = threading.Thread(target=served.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{served.server_address[1]}/sparql"
@@ -235,6 +237,29 @@ def test_never_retry_a_query_the_store_refuses_with_4xx() -> None:
         with pytest.raises(UnsupportedQuery, match=r"refused the query \(400\): not now"):
             store.query("ASK {}", accept=None)
         assert served.requests == 1
+
+
+def test_give_our_writes_the_store_write_timeout_and_queries_the_query_timeout() -> None:
+    """A store answering in 1 s, with MIGKG_QUERY_TIMEOUT=0.5: a query times out; an update of ours (a publish
+    part, a write-through, the counts) waits with MIGKG_STORE_WRITE_TIMEOUT=5 and times out with 0.5."""
+    with flaky_store([], delay=1.0) as (_, served):
+        url = f"http://127.0.0.1:{served.server_address[1]}/sparql"
+
+        def endpoints(write_timeout: float) -> Endpoints:
+            return Endpoints.of(Settings(store="remote", store_query_url=url, query_timeout=0.5,  # type: ignore[call-arg]
+                                         store_write_timeout=write_timeout))  # fmt: skip
+
+        store, patient, hasty = RemoteStore(endpoints(5.0), {}), Remote(endpoints(5.0)), Remote(endpoints(0.5))
+        try:
+            with pytest.raises(QueryTimeout):
+                store.query("ASK {}", accept=None)
+            patient.update("CLEAR SILENT GRAPH <http://example.org/g>")
+            with pytest.raises(QueryTimeout):
+                hasty.update("CLEAR SILENT GRAPH <http://example.org/g>")
+        finally:
+            store.close()
+            patient.close()
+            hasty.close()
 
 
 def test_report_a_running_store_reachable_in_healthz(store: RemoteStore, tmp_path: Path) -> None:
