@@ -15,10 +15,13 @@ Oxigraph server; their quirks are in docs/stores.md).
   N-Triples (graphs), with our prefixes written into the text, and the answer is normalised (Virtuoso's
   ``typed-literal`` and ``nodeID://`` blank nodes, its ASK as a one-row SELECT) and serialized again by pyoxigraph in
   the format asked for, cut at the result limits (``server.store.results``).
-* **The default graph** is the union graph: a query without a dataset of its own is sent with
-  ``default-graph-uri=UNION_GRAPH`` and a ``named-graph-uri`` for every graph we serve (so ``GRAPH ?g`` sees ours, not
-  the union graph nor the store's system graphs); a query with FROM / FROM NAMED is sent as it is; a protocol dataset
-  is passed on, an empty part of it as ``NO_GRAPH`` (an absent part means "none", which a store reads as "all").
+* **The default graph** is the union graph: a query without a dataset of its own is sent with ``FROM UNION_GRAPH``
+  and a ``FROM NAMED`` for every graph we serve that it can reach, written into its text (``dataset_request``; so
+  ``GRAPH ?g`` sees ours, not the union graph nor the store's system graphs): all of them when a ``GRAPH`` takes a
+  variable, those it names when each ``GRAPH`` names one, none (``NO_GRAPH``) without ``GRAPH``
+  (``reachable_graphs``: the list costs the store on every query); a query with FROM / FROM NAMED is sent as it is;
+  a protocol dataset is passed on as parameters, an empty part of it as ``NO_GRAPH`` (an absent part means "none",
+  which a store reads as "all").
 * **Partner graphs** are written through: before every query the partner storage's generation is compared with
   the one written, and the graphs a commit changed are put into the store and into the union graph (withdrawn
   first, then included: a fact the release also states stays), a readers-writer lock keeping queries of this
@@ -36,6 +39,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import tempfile
 import threading
 import time
@@ -454,21 +458,61 @@ def parse_form(sparql: str, base_iri: str | None) -> QueryForm:
     return _form(result)
 
 
-def declared_prefixes(sparql: str) -> set[str]:
-    """The prefix names ``sparql`` declares itself.
+def declared_prefixes(sparql: str) -> dict[str, str]:
+    """The prefixes ``sparql`` declares itself: name → namespace IRI (as written: relative to the BASE, if it is).
 
-    >>> sorted(declared_prefixes('PREFIX ex: <http://x/> prefix  : <http://y/> SELECT * { ?s ex:p "PREFIX no:" }'))
-    ['', 'ex']
+    >>> declared_prefixes('PREFIX ex: <http://x/> prefix  : <http://y/> SELECT * { ?s ex:p "PREFIX no:" }')
+    {'ex': 'http://x/', '': 'http://y/'}
     """
-    found: set[str] = set()
-    previous = ""
+    found: dict[str, str] = {}
+    previous, name = "", None
     for token in sparql_text.tokens(sparql):
         if token.kind in ("space", "comment"):
             continue
-        if previous == "PREFIX" and token.kind == "pname":
-            found.add(token.text.split(":", 1)[0])
+        if name is not None and token.kind == "iri":
+            found[name] = token.text[1:-1]
+        name = token.text.split(":", 1)[0] if previous == "PREFIX" and token.kind == "pname" else None
         previous = token.text.upper() if token.kind == "word" else ""
     return found
+
+
+def reachable_graphs(sparql: str, base_iri: str | None, served: Iterable[str]) -> list[str]:
+    """The served graphs a query without a dataset of its own can reach by name, sent as ``named-graph-uri``: none
+    without ``GRAPH``; those its ``GRAPH`` patterns name when each names one; else every one. Each graph listed
+    costs the store on every query (Virtuoso: 110 ms for our 771 graphs, on a query that takes 8 ms alone).
+
+    >>> reachable_graphs("SELECT * { ?s ?p ?o }", None, ["http://x/g"])
+    []
+    >>> reachable_graphs("PREFIX ex: <http://x/> ASK { GRAPH ex:g {} GRAPH <http://x/h> {} }", None, ["http://x/g"])
+    ['http://x/g']
+    >>> reachable_graphs("SELECT * { GRAPH ?g { ?s ?p ?o } }", None, ["http://x/k", "http://x/g"])
+    ['http://x/g', 'http://x/k']
+    """
+    names = sparql_text.graph_names(sparql)
+    if names is None:
+        return sorted(served)
+    declared, ours = declared_prefixes(sparql), prefixes.namespaces(base_iri or prefixes.BASE)
+    named = [_absolute(token, declared, ours) for token in names]
+    if None in named:
+        return sorted(served)
+    return sorted({iri for iri in named if iri is not None}.intersection(served))
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _absolute(token: sparql_text.Token, declared: Mapping[str, str], ours: Mapping[str, str]) -> str | None:
+    """The absolute IRI an IRI or prefixed name token stands for; None when it takes more than reading (a relative
+    IRI, an escape in the local name)."""
+    if token.kind == "iri":
+        iri = token.text[1:-1]
+    else:
+        name, local = token.text.split(":", 1)
+        namespace = declared.get(name, ours.get(name))
+        if namespace is None or "\\" in local:
+            return None
+        iri = namespace + local
+    return iri if _SCHEME.match(iri) else None
 
 
 def with_prologue(sparql: str, base_iri: str | None) -> str:
@@ -531,7 +575,7 @@ def plain_strings(sparql: str) -> str:
     """
     if "^^" not in sparql:
         return sparql
-    names = {"xsd:string"} if "xsd" not in declared_prefixes(sparql) or f"<{prefixes.XSD}>" in sparql else set()
+    names = {"xsd:string"} if declared_prefixes(sparql).get("xsd", prefixes.XSD) == prefixes.XSD else set()
     found = [t for t in sparql_text.tokens(sparql) if t.kind not in ("space", "comment")]
     cuts = [
         (caret.start, datatype.end)
@@ -558,20 +602,35 @@ def dataset_given(dataset: Dataset | None) -> bool:
     return dataset is not None and (dataset.default_graphs is not None or dataset.named_graphs is not None)
 
 
-def dataset_form(sparql: str, dataset: Dataset | None, served: Iterable[str]) -> dict[str, list[str]]:
-    """The protocol parameters that give the store our dataset (see module doc).
+def dataset_request(
+    sparql: str, dataset: Dataset | None, served: Iterable[str], base_iri: str | None = None
+) -> tuple[str, dict[str, list[str]]]:
+    """The query text and protocol parameters that give the store our dataset (see module doc): a protocol dataset
+    as parameters (the query's own FROM blanked out), a query's own FROM as it is, else ours written into the query
+    as ``FROM`` / ``FROM NAMED`` clauses (Virtuoso reads our 771 graphs as clauses in 11 ms, as parameters in 128 ms:
+    its parameter handling grows faster than the list).
 
-    >>> dataset_form("SELECT * FROM <http://x/g> { ?s ?p ?o }", None, ["http://x/g"])
-    {}
-    >>> dataset_form("SELECT * { ?s ?p ?o }", Dataset(("http://x/g",)), [])
-    {'default-graph-uri': ['http://x/g'], 'named-graph-uri': ['urn:migkg:no-graph']}
+    >>> dataset_request("SELECT * FROM <http://x/g> { ?s ?p ?o }", None, ["http://x/g"])
+    ('SELECT * FROM <http://x/g> { ?s ?p ?o }', {})
+    >>> dataset_request("SELECT * FROM <http://x/g> { ?s ?p ?o }", Dataset(("http://x/h",)), [])[1]
+    {'default-graph-uri': ['http://x/h'], 'named-graph-uri': ['urn:migkg:no-graph']}
+    >>> print(dataset_request("SELECT * { GRAPH ?g { ?s ?p ?o } }", None, ["http://x/g"])[0])
+    SELECT *
+    FROM <urn:migkg:union-default-graph> FROM NAMED <http://x/g>
+    { GRAPH ?g { ?s ?p ?o } }
     """
     if dataset_given(dataset):
         assert dataset is not None
-        return {"default-graph-uri": _iris(dataset.default_graphs), "named-graph-uri": _iris(dataset.named_graphs)}
+        given = {"default-graph-uri": _iris(dataset.default_graphs), "named-graph-uri": _iris(dataset.named_graphs)}
+        return without_dataset_clauses(sparql), given
     if "FROM" in sparql_text.keywords(sparql):
-        return {}
-    return {"default-graph-uri": [UNION_GRAPH], "named-graph-uri": sorted(served) or [NO_GRAPH]}
+        return sparql, {}
+    named = reachable_graphs(sparql, base_iri, served) or [NO_GRAPH]
+    at = sparql_text.dataset_position(sparql)
+    if at is None:  # not a query the lexer reads as pyoxigraph does: parameters, which every store takes
+        return sparql, {"default-graph-uri": [UNION_GRAPH], "named-graph-uri": named}
+    clauses = " ".join([f"FROM <{UNION_GRAPH}>", *(f"FROM NAMED <{graph}>" for graph in named)])
+    return f"{sparql[:at].rstrip()}\n{clauses}\n{sparql[at:]}", {}
 
 
 def normalised_json(data: bytes, kind: QueryForm) -> bytes:
@@ -712,9 +771,9 @@ class RemoteStore:
         headers = {"Accept": _GRAPH_ACCEPT if kind == "graph" else _RESULTS_ACCEPT}
         with tempfile.TemporaryFile() as answer:
             with self._access.reading():
-                given = dataset_form(sparql, dataset, self._served())
-                text = without_dataset_clauses(sparql) if dataset_given(dataset) else sparql
-                form = {"query": with_prologue(plain_strings(text), base_iri), **given}
+                prologued = with_prologue(plain_strings(sparql), base_iri)  # before the dataset: no lexing of it
+                text, given = dataset_request(prologued, dataset, self._served(), base_iri)
+                form = {"query": text, **given}
                 self._fetch(remote, form, headers, answer, cancelled)
             answer.seek(0)
             try:

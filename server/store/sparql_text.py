@@ -132,6 +132,70 @@ def nesting_depth(sparql: str) -> int:
     return deepest
 
 
+def graph_names(sparql: str) -> list[Token] | None:
+    """The IRI or prefixed name after each ``GRAPH`` keyword, in order; None when one is followed by anything else
+    (a variable: that pattern may reach any named graph).
+
+    >>> [t.text for t in graph_names("SELECT * { GRAPH <http://x/g> { ?s ?p ?o } GRAPH ex:h { } }")]
+    ['<http://x/g>', 'ex:h']
+    >>> graph_names("SELECT * { GRAPH ?g { ?s ?p ?o } }") is None, graph_names("SELECT * { ?s <http://x/GRAPH> ?o }")
+    (True, [])
+    """
+    found: list[Token] = []
+    after_graph = False
+    for token in tokens(sparql):
+        if token.kind in ("space", "comment"):
+            continue
+        if after_graph:
+            if token.kind not in ("iri", "pname"):
+                return None
+            found.append(token)
+            after_graph = False
+        else:
+            after_graph = token.kind == "word" and token.text.upper() == "GRAPH"
+    return None if after_graph else found
+
+
+_SOLUTION_MODIFIERS: Final = frozenset({"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"})
+
+
+def dataset_position(sparql: str) -> int | None:
+    """Where the outermost query's dataset clauses (``FROM …``) go: at its first ``{``, ``WHERE`` or ``FROM`` outside
+    brackets after the query form (a CONSTRUCT's template passed over); in a DESCRIBE without a WHERE clause, at its
+    first solution modifier or the end. None when there is no query form.
+
+    >>> q = "SELECT (EXISTS { ?s ?p ?o } AS ?e) { ?s ?p ?o }"
+    >>> q[dataset_position(q):]
+    '{ ?s ?p ?o }'
+    >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    >>> q[dataset_position(q):]
+    'WHERE { ?s ?p ?o }'
+    >>> q = "DESCRIBE <http://x/a> # WHERE"
+    >>> dataset_position(q) == len(q), dataset_position("PREFIX x: <http://x/>")
+    (True, None)
+    """
+    form, first, template, depth = None, False, False, 0
+    for token in tokens(sparql):
+        if token.kind in ("space", "comment"):
+            continue
+        word = token.text.upper() if token.kind == "word" else ""
+        if form is None:
+            form, first = (word, True) if word in _FORMS else (None, False)
+            continue
+        if depth == 0 and not template:
+            if first and form == "CONSTRUCT" and token.text == "{":
+                template = True
+            elif token.text == "{" or word in ("WHERE", "FROM") or (form == "DESCRIBE" and word in _SOLUTION_MODIFIERS):
+                return token.start
+        first = False
+        if token.kind == "other" and token.text in _OPENING:
+            depth += 1
+        elif token.kind == "other" and token.text in _CLOSING:
+            depth = max(depth - 1, 0)
+            template = template and depth > 0
+    return len(sparql) if form == "DESCRIBE" else None
+
+
 def uses_service(sparql: str) -> bool:
     """Whether the query asks for federation (``SERVICE``).
 

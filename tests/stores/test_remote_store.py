@@ -76,6 +76,33 @@ def test_see_only_served_graphs_in_graph_patterns(store: RemoteStore) -> None:
     assert [row["g"]["value"] for row in rows] == [G1, G2, prefixes.GRAPH_VOID]  # as the embedded store: VoID too
 
 
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (f"GRAPH <{G1}> {{ ?s ?p ?v }}", ["v"]),
+        ("GRAPH graph:two { ?s ?p ?v }", ["v", "w"]),  # our prefix, predeclared
+        (f"GRAPH <{UNION_GRAPH}> {{ ?s ?p ?v }}", []),  # the union graph is the default graph, never a named one
+        ("GRAPH <http://www.openlinksw.com/schemas/virtrdf#> { ?s ?p ?v }", []),  # Virtuoso's own
+        (f'GRAPH <{G1}> {{ ?s ?p ?v }} FILTER EXISTS {{ GRAPH <{G2}> {{ ?s ?p "w" }} }}', ["v"]),
+        (f"GRAPH <{G1}> {{ ?s ?p ?v }} GRAPH ?g {{ ?s ?p ?v }} FILTER(?g != <{G1}>)", ["v"]),
+        (f"?s ?p ?v FILTER NOT EXISTS {{ GRAPH <{G1}> {{ ?s ?p ?v }} }}", ["w"]),
+    ],
+    ids=["iri", "predeclared-prefix", "union-graph", "system-graph", "exists", "iri-and-variable", "not-exists"],
+)
+def test_reach_the_graphs_a_query_names_and_no_other(store: RemoteStore, pattern: str, expected: list[str]) -> None:
+    """A query naming its graphs is sent with those graphs only as its named graphs (``reachable_graphs``), and
+    answers as with all of them."""
+    rows = select(store, f"SELECT DISTINCT ?v {{ {pattern} }} ORDER BY ?v")
+    assert [row["v"]["value"] for row in rows] == expected
+
+
+def test_reach_a_graph_named_with_the_query_own_prefix(store: RemoteStore) -> None:
+    """The query's own ``graph:`` (another namespace) names no graph of ours, and ``g:`` does."""
+    query = f"PREFIX graph: <http://x.example/> PREFIX g: <{prefixes.GRAPH}> SELECT ?v {{ GRAPH g:one {{ ?s ?p ?v }} }}"
+    assert [row["v"]["value"] for row in select(store, query)] == ["v"]
+    assert select(store, "PREFIX graph: <http://x.example/> SELECT ?v { GRAPH graph:one { ?s ?p ?v } }") == []
+
+
 def test_honour_a_query_own_from(store: RemoteStore) -> None:
     rows = select(store, f"SELECT ?v FROM <{G1}> {{ ?s ?p ?v }}")
     assert [row["v"]["value"] for row in rows] == ["v"]
