@@ -477,9 +477,9 @@ def declared_prefixes(sparql: str) -> dict[str, str]:
 
 
 def reachable_graphs(sparql: str, base_iri: str | None, served: Iterable[str]) -> list[str]:
-    """The served graphs a query without a dataset of its own can reach by name, sent as ``named-graph-uri``: none
+    """The served graphs a query without a dataset of its own can reach by name, its ``FROM NAMED`` graphs: none
     without ``GRAPH``; those its ``GRAPH`` patterns name when each names one; else every one. Each graph listed
-    costs the store on every query (Virtuoso: 110 ms for our 771 graphs, on a query that takes 8 ms alone).
+    costs the store on every query (Virtuoso: 10 ms for our 771 graphs as clauses, on a query taking 1.6 ms).
 
     >>> reachable_graphs("SELECT * { ?s ?p ?o }", None, ["http://x/g"])
     []
