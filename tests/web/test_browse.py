@@ -89,7 +89,7 @@ def test_facet_value_count_equals_results_when_selected(
 
 def miscounted_once(client: TestClient, start: dict[str, str], name: str, value: dict[str, Any], total: int) -> None:
     """An expected failure when Virtuoso, asked the same counts again, gives the number the selection gives: it
-    answered one query with two numbers (once in CI: 741 where the selection gave 742; not reproduced here in 750
+    answered one query with two numbers (once in CI: 741 where the selection gave 742; not reproduced here in 720
     queries, concurrent and under CPU load, nor after 5 fresh loads; openlink/virtuoso-opensource#575 is that
     defect, open). A count it repeats is ours: the test fails."""
     again = {v["key"]: v["count"] for v in facet(api(client, start), name)}.get(value["key"])
