@@ -169,6 +169,11 @@ class Settings(BaseSettings):
     )
     store_user: str | None = Field(None, description="User for the remote store (HTTP basic authentication).")
     store_password: SecretStr | None = Field(None, description="Password for the remote store; never logged.")
+    store_auth: Literal["basic", "digest"] = Field(
+        "basic",
+        description="How the user signs in to the remote store: HTTP basic, or digest (Virtuoso's /sparql-auth and "
+        "/sparql-graph-crud-auth endpoints ask for digest).",
+    )
     store_write_timeout: float = Field(
         600.0,
         gt=0,

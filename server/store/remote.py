@@ -30,8 +30,9 @@ Oxigraph server; their quirks are in docs/stores.md).
 * **HTTP**: one pooled httpx client; a connect timeout and a per-request read deadline (the query timeout; our own
   updates, graph writes, counts and partner reads: ``MIGKG_STORE_WRITE_TIMEOUT``, 600 s);
   connection failures and 502/503/504 are retried with exponential backoff, never a 4xx; a store that stays
-  unreachable is ``StoreUnavailable`` naming its URL. Credentials go only in the ``Authorization`` header (basic
-  auth) and never into a message or log line: only URLs without user info are named.
+  unreachable is ``StoreUnavailable`` naming its URL, and so is one refusing our requests (401, 403: ``refused``).
+  Credentials go only in the ``Authorization`` header (basic or digest auth) and never into a message or log line:
+  only URLs without user info are named.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ log = logging.getLogger(__name__)
 UNION_GRAPH: Final = "urn:migkg:union-default-graph"
 NO_GRAPH: Final = "urn:migkg:no-graph"  # stands for an empty part of a protocol dataset
 RETRIED_STATUSES: Final = frozenset({502, 503, 504})
+REFUSED_STATUSES: Final = frozenset({401, 403})  # our credentials or their rights: the deployment's to fix
 ATTEMPTS: Final = 4
 BACKOFF: Final = 0.25  # seconds before the first retry, doubled for each next one
 CONNECT_TIMEOUT: Final = 5.0
@@ -110,6 +112,7 @@ class Endpoints:
     password: str | None = None
     timeout: float = 30.0
     write_timeout: float = WRITE_TIMEOUT
+    digest: bool = False  # the user signs in with HTTP digest, not basic
 
     @classmethod
     def of(cls, settings: Settings) -> Endpoints:
@@ -124,14 +127,30 @@ class Endpoints:
             password,
             settings.query_timeout,
             settings.store_write_timeout,
+            settings.store_auth == "digest",
         )
 
     def __repr__(self) -> str:  # never the password
         return f"Endpoints(query={self.query!r}, update={self.update!r}, gsp={self.gsp!r}, user={self.user!r})"
 
     @property
-    def auth(self) -> httpx.BasicAuth | None:
-        return httpx.BasicAuth(self.user, self.password or "") if self.user else None
+    def auth(self) -> httpx.Auth | None:
+        if not self.user:
+            return None
+        scheme = httpx.DigestAuth if self.digest else httpx.BasicAuth
+        return scheme(self.user, self.password or "")
+
+
+def refused(url: str, status: int) -> str:
+    """Why the store would not let us in, naming what to check (neither the user nor the password).
+
+    >>> refused("http://dba:pw@127.0.0.1:8890/sparql-auth", 401)[:74]
+    'The SPARQL store at http://127.0.0.1:8890/sparql-auth refused our requests'
+    """
+    return (
+        f"The SPARQL store at {shown(url)} refused our requests (HTTP {status}): the service's credentials for it "
+        "or their rights there need fixing (MIGKG_STORE_USER, MIGKG_STORE_PASSWORD, MIGKG_STORE_AUTH)."
+    )
 
 
 def _names_blank_node(triple: ox.Triple) -> bool:
@@ -188,6 +207,11 @@ class Remote:
                 failure = f"HTTP {response.status_code}"
                 response.close()
                 continue
+            if response.status_code in REFUSED_STATUSES:
+                response.close()
+                log.warning("store refused user %s: %s %s (HTTP %d)", self.endpoints.user or "(anonymous)", method,
+                            shown(url), response.status_code)  # fmt: skip
+                raise StoreUnavailable(refused(url, response.status_code))
             try:
                 yield response
             except httpx.ReadTimeout:

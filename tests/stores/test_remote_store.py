@@ -289,6 +289,57 @@ def test_give_our_writes_the_store_write_timeout_and_queries_the_query_timeout()
             hasty.close()
 
 
+def digest_endpoints(store: stores.ExternalStore, password: str, auth: str = "digest") -> Endpoints:
+    """Virtuoso's endpoints that ask for a user (digest authentication), as its dba."""
+    settings = Settings(store="remote", store_query_url=store.url + "/sparql-auth",  # type: ignore[call-arg]
+                        store_gsp_url=store.url + "/sparql-graph-crud-auth", store_user="dba",
+                        store_password=password, store_auth=auth)  # fmt: skip
+    return Endpoints.of(settings)
+
+
+def test_publish_and_query_through_virtuoso_endpoints_that_ask_for_digest(
+    published_stores: PublishedStores, tiny_release: Release
+) -> None:
+    """No anonymous write: the release is published (GSP PUT, POST, updates, counts verified) and queried as a
+    user signing in with digest."""
+    running = published_stores.store("virtuoso", tiny_release.path)
+    remote = Remote(digest_endpoints(running, "dba"))
+    try:
+        publish(remote, tiny_release.snapshot, tiny_release.metadata.graphs, tiny_release.metadata.base_iri)
+    finally:
+        remote.close()
+    store = RemoteStore(digest_endpoints(running, "dba"), tiny_release.metadata.graphs)
+    try:
+        assert [row["v"]["value"] for row in select(store, "SELECT ?v { ?s ?p ?v } ORDER BY ?v")] == ["v", "w"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("password", "auth"), [("not-the-password", "digest"), ("dba", "basic")])
+def test_answer_store_unavailable_naming_the_settings_when_the_store_refuses_us(
+    published_stores: PublishedStores,
+    tiny_release: Release,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    password: str,
+    auth: str,
+) -> None:
+    """A wrong password, or basic where the store asks for digest: 401, the deployment's to fix (503 to clients,
+    a failed build), never the client's; the password appears nowhere."""
+    store = RemoteStore(digest_endpoints(published_stores.store("virtuoso", tiny_release.path), password, auth), {})
+    try:
+        with caplog.at_level(logging.WARNING), pytest.raises(StoreUnavailable) as refused:
+            store.query("ASK {}", accept=None)
+        with TestClient(create_app(Settings(build_dir=tmp_path), store)) as client:
+            answered = client.get("/sparql", params={"query": "ASK {}"})
+    finally:
+        store.close()
+    assert "refused our requests (HTTP 401)" in str(refused.value) and "MIGKG_STORE_AUTH" in str(refused.value)
+    assert answered.status_code == 503 and "refused our requests" in answered.text
+    assert "store refused user dba" in caplog.text
+    assert "not-the-password" not in str(refused.value) + caplog.text + answered.text
+
+
 def test_report_a_running_store_reachable_in_healthz(store: RemoteStore, tmp_path: Path) -> None:
     assert store.probe() is None
     with TestClient(create_app(Settings(build_dir=tmp_path), store)) as client:
