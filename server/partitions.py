@@ -26,7 +26,6 @@ import pyoxigraph as ox
 from server import prefixes
 
 _HEAD: Final = prefixes.sparql_header(("void",))
-_INTO: Final = f"GRAPH <{prefixes.GRAPH_VOID}>"
 _DATASET: Final = f"<{prefixes.DATASET}>"
 
 
@@ -34,21 +33,28 @@ def _part(kind: str, term: str) -> str:
     return f'IRI(CONCAT("{prefixes.DATASET}#{kind}-", MD5(STR({term}))))'
 
 
-UPDATES: Final = (
-    _HEAD + f"INSERT {{ {_INTO} {{ {_DATASET} a void:Dataset ; void:classPartition ?part . "
-    "?part void:class ?c ; void:entities ?n } } "
-    "WHERE { { SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c } "
-    f"BIND({_part('class', '?c')} AS ?part) }}",
-    _HEAD + f"INSERT {{ {_INTO} {{ {_DATASET} void:propertyPartition ?part . "
-    "?part void:property ?p ; void:triples ?n } } "
-    "WHERE { { SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p } "
-    f"BIND({_part('property', '?p')} AS ?part) }}",
-    _HEAD + f"INSERT {{ {_INTO} {{ ?classPart void:propertyPartition ?part . "
-    "?part void:property ?p ; void:triples ?n } } "
-    "WHERE { { SELECT ?c ?p (COUNT(*) AS ?n) WHERE { ?s a ?c ; ?p ?o } GROUP BY ?c ?p } "
-    f"BIND({_part('class', '?c')} AS ?classPart) "
-    f'BIND(IRI(CONCAT(STR(?classPart), "-property-", MD5(STR(?p)))) AS ?part) }}',
-)
+def updates(into: str = prefixes.GRAPH_VOID) -> tuple[str, ...]:
+    """The three updates that count the partitions into the graph ``into`` (``graph/void``, or a graph a remote
+    store counts in before it moves the counts into place)."""
+    graph = f"GRAPH <{into}>"
+    return (
+        _HEAD + f"INSERT {{ {graph} {{ {_DATASET} a void:Dataset ; void:classPartition ?part . "
+        "?part void:class ?c ; void:entities ?n } } "
+        "WHERE { { SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c } "
+        f"BIND({_part('class', '?c')} AS ?part) }}",
+        _HEAD + f"INSERT {{ {graph} {{ {_DATASET} void:propertyPartition ?part . "
+        "?part void:property ?p ; void:triples ?n } } "
+        "WHERE { { SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p } "
+        f"BIND({_part('property', '?p')} AS ?part) }}",
+        _HEAD + f"INSERT {{ {graph} {{ ?classPart void:propertyPartition ?part . "
+        "?part void:property ?p ; void:triples ?n } } "
+        "WHERE { { SELECT ?c ?p (COUNT(*) AS ?n) WHERE { ?s a ?c ; ?p ?o } GROUP BY ?c ?p } "
+        f"BIND({_part('class', '?c')} AS ?classPart) "
+        f'BIND(IRI(CONCAT(STR(?classPart), "-property-", MD5(STR(?p)))) AS ?part) }}',
+    )
+
+
+UPDATES: Final = updates()
 
 
 def refresh(store: ox.Store) -> ox.Store:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import tempfile
 import threading
 import time
@@ -440,9 +439,8 @@ def refresh_partitions(remote: Remote, staging: str | None = None) -> None:
     two replicas counting at once each move a whole count."""
     staging = staging or void_staging()
     remote.drop_graph(staging)
-    for update in partitions.UPDATES:
+    for update in partitions.updates(staging):
         head, where, rest = update.partition(" WHERE ")
-        head = head.replace(f"GRAPH <{prefixes.GRAPH_VOID}>", f"GRAPH <{staging}>")
         remote.update(f"{head} USING <{UNION_GRAPH}>{where}{rest}")
     remote.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{prefixes.GRAPH_VOID}>")
 
@@ -534,9 +532,6 @@ def reachable_graphs(sparql: str, base_iri: str | None, served: Iterable[str]) -
     return sorted({iri for iri in named if iri is not None}.intersection(served))
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
 def _absolute(token: sparql_text.Token, declared: Mapping[str, str], ours: Mapping[str, str]) -> str | None:
     """The absolute IRI an IRI or prefixed name token stands for; None when it takes more than reading (a relative
     IRI, an escape in the local name)."""
@@ -548,7 +543,10 @@ def _absolute(token: sparql_text.Token, declared: Mapping[str, str], ours: Mappi
         if namespace is None or "\\" in local:
             return None
         iri = namespace + local
-    return iri if _SCHEME.match(iri) else None
+    try:
+        return iri if urlsplit(iri).scheme else None
+    except ValueError:  # not even a URL: every served graph, as for anything else this does not read
+        return None
 
 
 def with_prologue(sparql: str, base_iri: str | None) -> str:
